@@ -1,0 +1,3 @@
+from tryggnews.cli import main
+
+main()

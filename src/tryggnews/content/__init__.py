@@ -1,0 +1,1 @@
+"""Content: the vocabulary (areas, audiences, topics), blocks, issues and audience variants."""

@@ -1,0 +1,267 @@
+"""Typed SQLAlchemy models. Tables are plural, classes singular.
+
+Shaped for what comes next without building it yet: ``Issue.version`` lets
+approvals bind to one version of an issue; ``Delivery`` carries the claim lease
+(``claimed_by``/``claimed_until``) and retry time a multi-worker sender needs;
+``Subscriber.token_salt`` lets one person's links be revoked by rotation.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zone type and returns naive values; this stores UTC and
+    always hands back an aware datetime, so comparisons never mix naive and aware.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), list[str]: JSON()}
+
+
+class BlockStatus(enum.StrEnum):
+    DRAFT = "draft"
+    READY = "ready"
+    APPROVED = "approved"
+
+
+class IssueStatus(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    HELD = "held"
+    SENT = "sent"
+
+
+class SubscriberStatus(enum.StrEnum):
+    PENDING = "pending"  # signed up, not yet confirmed (double opt-in)
+    ACTIVE = "active"
+    PAUSED = "paused"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    SKIPPED = "skipped"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: portable, readable in SQL,
+    # and a new state is a migration of one constraint, not of a native type.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(50))
+    # Only polis and kommun sign off issues; "gemensam" owns the shared blocks.
+    signs_off: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FocusArea(Base):
+    __tablename__ = "focus_areas"
+
+    key: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Block(Base):
+    """A section drafted by one organisation: Markdown body, one focus area, its audiences."""
+
+    __tablename__ = "blocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body_md: Mapped[str] = mapped_column(Text)
+    organisation_key: Mapped[str] = mapped_column(ForeignKey("organisations.key"))
+    focus_area_key: Mapped[str] = mapped_column(ForeignKey("focus_areas.key"))
+    # Audience keys; an empty list means the block is for everyone.
+    audiences: Mapped[list[str]] = mapped_column(default=list)
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image_alt: Mapped[str | None] = mapped_column(String(500))
+    cta_url: Mapped[str | None] = mapped_column(String(2000))
+    cta_label: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[BlockStatus] = mapped_column(
+        _enum(BlockStatus, "block_status"), default=BlockStatus.DRAFT
+    )
+    evergreen: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    author: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    focus_area: Mapped[FocusArea] = relationship(lazy="joined")
+
+
+class Issue(Base):
+    """One newsletter issue: a planned send time and an ordered list of blocks."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable key from the plan, e.g. "2027-1"; unique so a re-run finds the same issue.
+    key: Mapped[str] = mapped_column(String(50), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    preheader: Mapped[str] = mapped_column(String(300), default="")
+    intro_md: Mapped[str] = mapped_column(Text, default="")
+    planned_send_at: Mapped[datetime | None] = mapped_column()
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    status: Mapped[IssueStatus] = mapped_column(
+        _enum(IssueStatus, "issue_status"), default=IssueStatus.DRAFT
+    )
+    # Bumped on every edit; an approval is valid only for the version it names.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    placements: Mapped[list[IssueBlock]] = relationship(
+        order_by="IssueBlock.position", cascade="all, delete-orphan", back_populates="issue"
+    )
+
+    __table_args__ = (UniqueConstraint("year", "number", name="uq_issues_year_number"),)
+
+
+class IssueBlock(Base):
+    """A block placed in an issue, at a position."""
+
+    __tablename__ = "issue_blocks"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    issue: Mapped[Issue] = relationship(back_populates="placements")
+    block: Mapped[Block] = relationship(lazy="joined")
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Normalised (email-validator, domain lower-cased); unique case-insensitively via email_key.
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="sv")
+    audiences: Mapped[list[str]] = mapped_column(default=list)
+    # Topic keys (focus areas + "evenemang"); an empty list means every topic.
+    topics: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[SubscriberStatus] = mapped_column(
+        _enum(SubscriberStatus, "subscriber_status"), default=SubscriberStatus.PENDING
+    )
+    paused_until: Mapped[datetime | None] = mapped_column()
+    # Part of every signed link; changing it revokes all links sent to this person.
+    token_salt: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Delivery(Base):
+    """The ledger: one row per issue × subscriber; the truth about who got what."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
+    # Which rendered variant this recipient gets, fixed when the audience is snapshotted.
+    variant: Mapped[str] = mapped_column(String(64))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
+    )
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
+        Index("ix_deliveries_issue_status", "issue_id", "status"),
+    )
