@@ -1,0 +1,1 @@
+"""Rendering: Markdown → sanitised HTML, Jinja2 → MJML → HTML, the text part, and lint."""
