@@ -1,0 +1,20 @@
+"""The `tryggnews` command line: `tryggnews <noun> <verb>`.
+
+Expected bad input (a TryggnewsError) prints one line and exits with code 2;
+only a bug shows a traceback.
+"""
+
+from __future__ import annotations
+
+from tryggnews.cli.base import cli
+
+# Command modules register themselves on `cli` when imported (one line each, below).
+# --- command registrations ---
+# --- end of command registrations ---
+
+
+def main() -> None:
+    cli(prog_name="tryggnews")
+
+
+__all__ = ["cli", "main"]
