@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -85,3 +86,39 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         templates_dir=str(REPO_ROOT / "templates"),
         schedule=str(REPO_ROOT / "schedule.toml"),
     )
+
+
+CHROMIUM = Path(os.environ.get("TRYGGNEWS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; never downloads a browser.
+
+    Skips where Chromium is absent, unless TRYGGNEWS_REQUIRE_BROWSER=1 (CI), where
+    a missing browser is a failure.
+    """
+    if not CHROMIUM.exists():
+        if os.environ.get("TRYGGNEWS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"TRYGGNEWS_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium): browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -70,8 +70,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "transport",
         "outbox",
-        "How messages leave: outbox (a local Maildir, nothing is sent), smtp or brevo.",
-        _choice("outbox", "smtp", "brevo"),
+        "How messages leave: outbox writes a local Maildir and sends nothing.",
+        _choice("outbox"),
     ),
     Setting(
         "outbox_dir",

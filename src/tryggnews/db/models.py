@@ -214,6 +214,25 @@ class IssueBlock(Base):
     block: Mapped[Block] = relationship(lazy="joined")
 
 
+class IssueVariant(Base):
+    """An audience variant of an issue, recorded when sending starts.
+
+    The ledger names each recipient's variant by key; this row says which blocks
+    that key stands for, so a resumed send renders exactly what was snapshotted.
+    """
+
+    __tablename__ = "issue_variants"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    block_ids: Mapped[list[int]] = mapped_column(JSON)
+    include_activities: Mapped[bool] = mapped_column(Boolean, default=True)
+    audience_label: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Subscriber(Base):
     __tablename__ = "subscribers"
 

@@ -1,0 +1,109 @@
+"""Content blocks: validated creation and listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tryggnews.content.vocabulary import AUDIENCES, FOCUS_AREAS, ORGANISATIONS, check_keys
+from tryggnews.db.models import Block, BlockStatus
+from tryggnews.errors import ValidationError
+
+TITLE_MAX = 200
+
+
+@dataclass
+class BlockInput:
+    """What an editor submits for a block, before validation."""
+
+    title: str
+    body_md: str
+    organisation: str
+    focus_area: str
+    author: str
+    audiences: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    image_alt: str | None = None
+    cta_url: str | None = None
+    cta_label: str | None = None
+    status: str = BlockStatus.DRAFT.value
+    evergreen: bool = False
+
+
+def _is_web_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def block_problems(data: BlockInput) -> list[str]:
+    """Every reason the block cannot be stored, each naming the field."""
+    problems: list[str] = []
+    title = data.title.strip()
+    if not title:
+        problems.append("rubrik: blocket behöver en rubrik")
+    elif len(title) > TITLE_MAX:
+        problems.append(f"rubrik: högst {TITLE_MAX} tecken (nu {len(title)})")
+    if not data.body_md.strip():
+        problems.append("text: blocket behöver en text")
+    if data.organisation not in ORGANISATIONS:
+        problems.append(
+            f"organisation: okänd {data.organisation!r}, välj {', '.join(ORGANISATIONS)}"
+        )
+    if not data.focus_area:
+        problems.append("fokusområde: varje block hör till ett fokusområde (eller gemensamt)")
+    elif data.focus_area not in FOCUS_AREAS:
+        problems.append(f"fokusområde: okänt {data.focus_area!r}, välj {', '.join(FOCUS_AREAS)}")
+    try:
+        check_keys("audience", data.audiences, AUDIENCES)
+    except ValidationError as exc:
+        problems.append(f"målgrupper: {exc}")
+    if data.image_url:
+        if not _is_web_url(data.image_url):
+            problems.append("bild: adressen måste börja med https://")
+        if not (data.image_alt or "").strip():
+            problems.append("bild: en bild behöver en alt-text som beskriver den")
+    if bool(data.cta_url) != bool(data.cta_label):
+        problems.append("knapp: ange både text och länk, eller ingetdera")
+    if data.cta_url and not _is_web_url(data.cta_url):
+        problems.append("knapp: länken måste börja med https://")
+    if data.status not in {s.value for s in BlockStatus}:
+        problems.append(f"status: okänd {data.status!r}")
+    return problems
+
+
+def create_block(session: Session, data: BlockInput) -> Block:
+    """Validate and add a block; raises ValidationError listing every problem."""
+    problems = block_problems(data)
+    if problems:
+        raise ValidationError("; ".join(problems))
+    block = Block(
+        title=data.title.strip(),
+        body_md=data.body_md.strip() + "\n",
+        organisation_key=data.organisation,
+        focus_area_key=data.focus_area,
+        audiences=check_keys("audience", data.audiences, AUDIENCES),
+        image_url=data.image_url or None,
+        image_alt=(data.image_alt or "").strip() or None,
+        cta_url=data.cta_url or None,
+        cta_label=(data.cta_label or "").strip() or None,
+        status=BlockStatus(data.status),
+        evergreen=data.evergreen,
+        author=data.author,
+    )
+    session.add(block)
+    session.flush()
+    return block
+
+
+def list_blocks(
+    session: Session, *, status: str | None = None, organisation: str | None = None
+) -> list[Block]:
+    query = select(Block).order_by(Block.id)
+    if status:
+        query = query.where(Block.status == BlockStatus(status))
+    if organisation:
+        query = query.where(Block.organisation_key == organisation)
+    return list(session.scalars(query))
