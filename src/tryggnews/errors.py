@@ -42,3 +42,15 @@ class ScheduleError(TryggnewsError):
 
 class TransportError(TryggnewsError):
     """A transport cannot deliver at all (misconfigured, refused); stops the send."""
+
+
+class TokenError(TryggnewsError):
+    """A signed link token is tampered, meant for another purpose, expired or malformed.
+
+    ``reason`` is one of "tampered", "wrong-purpose", "expired", "malformed", for logs
+    and for the web layer to choose a page; the message says the same in English.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)

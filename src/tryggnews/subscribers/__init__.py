@@ -1,0 +1,1 @@
+"""Subscribers: model operations, CSV import/export, signed link tokens, preferences, consent."""
