@@ -51,3 +51,16 @@ def test_write_failure_is_a_retry_for_that_message(tmp_path: Path) -> None:
         (8, SendStatus.RETRY),
     ]
     assert all("maildir write failed" in r.detail for r in results)
+
+
+def test_an_existing_empty_folder_becomes_a_working_maildir(tmp_path: Path) -> None:
+    # A folder created beforehand (by `mkdir`, a deploy script) must not make every write fail.
+    folder = tmp_path / "outbox"
+    folder.mkdir()
+    transport = MaildirTransport(folder)
+    results = transport.send(
+        [OutgoingMessage(1, "a@example.org", "<m1@x>", b"Subject: x\n\nhej\n")]
+    )
+    transport.close()
+    assert [r.status for r in results] == [SendStatus.ACCEPTED]
+    assert len(list((folder / "new").iterdir())) == 1

@@ -8,24 +8,44 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.config import Settings, load_settings
+from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.errors import LintError, TryggnewsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AppContext:
-    """Lazily built settings for one command; commands ask for what they need."""
+    """Lazily built settings and database for one command; closed when it ends."""
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
+        self._engine: Engine | None = None
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings()
         return self._settings
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    def close(self) -> None:
+        # Pooled connections left open would outlive the command (and warn in tests).
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
@@ -52,5 +72,7 @@ def handle_errors(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tryggnews")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """tryggnews – the newsletter pipeline for Trygg i Österåker."""
+    ctx.call_on_close(ctx.ensure_object(AppContext).close)

@@ -21,6 +21,10 @@ class MaildirTransport:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # mailbox creates tmp/new/cur only when the folder itself is new; an existing
+        # empty folder (made by hand or by a deploy script) would fail every write.
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
         self._box = mailbox.Maildir(self.path, create=True)
 
     def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:

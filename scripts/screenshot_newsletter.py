@@ -1,0 +1,58 @@
+"""Screenshots of the rendered sample issue at desktop and phone width, for the README.
+
+Runs `tryggnews demo`'s preview output through Debian's Chromium (Playwright with
+`executable_path`; nothing is downloaded). Usage, after `make demo`:
+
+    .venv/bin/python scripts/screenshot_newsletter.py [PREVIEW.html] [--out docs/images]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDTHS = {"desktop": 680, "phone": 375}
+
+
+def newest_preview() -> Path:
+    previews = sorted(Path("var/preview").glob("*.html"), key=lambda p: p.stat().st_mtime)
+    if not previews:
+        sys.exit("No preview found in var/preview: run `make demo` first.")
+    return previews[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("preview", nargs="?", type=Path, help="HTML file (default: newest)")
+    parser.add_argument("--out", type=Path, default=Path("docs/images"))
+    args = parser.parse_args()
+    preview = (args.preview or newest_preview()).resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        for name, width in WIDTHS.items():
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(preview.as_uri())
+            target = args.out / f"newsletter-{name}.png"
+            page.screenshot(path=str(target), full_page=True)
+            page.close()
+            print(target)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""`tryggnews subscribers import|export|list`: subscriber lists in and out, and counts.
+
+Values from a file are printed with click.echo, never through rich, so text such
+as "[bold]" in someone's name is shown as it is and not read as markup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+from tryggnews.cli.progress import progress_bar
+from tryggnews.clock import SystemClock
+from tryggnews.content.vocabulary import AUDIENCES
+from tryggnews.db.engine import make_engine, make_session_factory
+from tryggnews.db.migrate import current_revision, head_revision
+from tryggnews.db.models import Subscriber, SubscriberStatus
+from tryggnews.errors import ConfigError
+from tryggnews.subscribers.importer import (
+    BASES,
+    EXPORT_FORMATS,
+    MAX_SOURCE_CHARS,
+    ExportFormat,
+    ImportResult,
+    apply_import,
+    export_subscribers,
+    parse_csv,
+)
+
+STATUS_CHOICE = click.Choice([status.value for status in SubscriberStatus])
+
+
+@contextlib.contextmanager
+def _database(app: AppContext) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the configured, migrated database."""
+    url = app.settings.database_url
+    engine = make_engine(url)
+    try:
+        try:
+            current = current_revision(engine)
+        except OperationalError as exc:
+            raise ConfigError(
+                f"cannot open the database (TRYGGNEWS_DATABASE_URL): {exc.orig}"
+            ) from None
+        if current != head_revision(engine):
+            raise ConfigError(
+                "the database is not up to date (TRYGGNEWS_DATABASE_URL): "
+                "run `tryggnews init` or `tryggnews db upgrade` first"
+            )
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@cli.group()
+def subscribers() -> None:
+    """Subscriber lists: import a CSV file, export, count."""
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check the file and show what would change, without writing anything.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the valid rows even when some rows are invalid; those are listed and left out.",
+)
+@click.option(
+    "--basis",
+    type=click.Choice(BASES),
+    default="public-task",
+    show_default=True,
+    help="Legal basis for these addresses: the kommun's public task, or consent given elsewhere.",
+)
+@click.option(
+    "--source",
+    metavar="NAME",
+    help="Where the list comes from, stored with each new subscriber "
+    "(at most 100 characters). Default: import:<file name>.",
+)
+@pass_app
+@handle_errors
+def import_command(
+    app: AppContext,
+    file: Path,
+    dry_run: bool,
+    skip_invalid: bool,
+    basis: str,
+    source: str | None,
+) -> None:
+    """Import subscribers from a CSV FILE.
+
+    The format is described in subscribers/README.md. The whole file is checked
+    first: when any row is invalid nothing is written and the exit code is 2,
+    unless --skip-invalid is given. Importing the same file again changes nothing;
+    unsubscribed people are never subscribed again.
+    """
+    plan = parse_csv(file)
+    source = source if source is not None else f"import:{file.name}"[:MAX_SOURCE_CHARS]
+    with (
+        _database(app) as session_factory,
+        session_factory.begin() as session,
+        progress_bar(f"Importing {file.name}") as bar,
+    ):
+        bar.start(len(plan.rows))
+        result = apply_import(
+            session,
+            plan,
+            basis=basis,
+            source=source,
+            now=SystemClock().now(),
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
+            progress=bar.advance,
+        )
+    _print_import_report(file, result)
+    if result.refused:
+        click.echo(
+            f"Nothing was imported: {result.totals.invalid} row(s) are invalid. "
+            "Fix them, or run again with --skip-invalid to import the valid rows.",
+            err=True,
+        )
+        sys.exit(2)
+
+
+def _print_import_report(file: Path, result: ImportResult) -> None:
+    if result.problems:
+        click.echo(f"Invalid rows in {file}:")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+    if result.skipped:
+        click.echo("Skipped:")
+        for note in result.skipped:
+            click.echo(f"  {note}")
+    table = Table(title=f"Import of {file.name}", title_justify="left")
+    table.add_column("rows")
+    table.add_column("count", justify="right")
+    for label, count in result.totals.as_dict().items():
+        table.add_row(label, str(count))
+    Console(highlight=False).print(table)
+    if result.dry_run:
+        click.echo("Dry run: nothing was written.")
+    elif result.written:
+        click.echo("Import done.")
+
+
+@subscribers.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv: the import format (re-importable); json: a list of objects with status.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write to FILE (readable only by you) instead of standard output.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=STATUS_CHOICE,
+    help="Only subscribers with this status; repeat for several. "
+    "Default: active and paused for csv, everyone for json.",
+)
+@pass_app
+@handle_errors
+def export_command(
+    app: AppContext, fmt: ExportFormat, out: Path | None, statuses: tuple[str, ...]
+) -> None:
+    """Export subscribers as CSV or JSON, ordered by address."""
+    wanted = [SubscriberStatus(status) for status in statuses] or None
+    with _database(app) as session_factory, session_factory() as session:
+        if out is None:
+            count = export_subscribers(session, fmt, sys.stdout, statuses=wanted)
+        else:
+            count = _export_to_file(session, fmt, out, wanted)
+    where = "" if out is None else f" to {out}"
+    click.echo(f"Exported {count} subscriber(s){where}.", err=True)
+
+
+def _export_to_file(
+    session: Session, fmt: ExportFormat, out: Path, statuses: list[SubscriberStatus] | None
+) -> int:
+    # Written beside the target and renamed, so a failure never leaves half a list;
+    # created private because it is personal data. The CSV gets a BOM so Excel
+    # reads å, ä and ö correctly.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.touch(mode=0o600)
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        with partial.open("w", encoding=encoding, newline="") as handle:
+            count = export_subscribers(session, fmt, handle, statuses=statuses)
+        partial.replace(out)
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot write the export ({exc.strerror})") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
+@subscribers.command("list")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=STATUS_CHOICE,
+    help="Count only subscribers with this status; repeat for several. Default: everyone.",
+)
+@pass_app
+@handle_errors
+def list_command(app: AppContext, statuses: tuple[str, ...]) -> None:
+    """Count subscribers per status and per audience."""
+    wanted = [SubscriberStatus(status) for status in statuses]
+    with _database(app) as session_factory, session_factory() as session:
+        by_status, by_audience, total = _count(session, wanted)
+    console = Console(highlight=False)
+    status_table = Table(title=f"Subscribers: {total}", title_justify="left")
+    status_table.add_column("status")
+    status_table.add_column("count", justify="right")
+    for status in wanted or list(SubscriberStatus):
+        status_table.add_row(status.value, str(by_status.get(status, 0)))
+    console.print(status_table)
+    audience_table = Table(title="Per audience (one person may have several)", title_justify="left")
+    audience_table.add_column("audience")
+    audience_table.add_column("label")
+    audience_table.add_column("count", justify="right")
+    for key, label in AUDIENCES.items():
+        audience_table.add_row(key, label, str(by_audience.get(key, 0)))
+    audience_table.add_row("(none)", "only blocks for everyone", str(by_audience.get("", 0)))
+    console.print(audience_table)
+
+
+def _count(
+    session: Session, statuses: list[SubscriberStatus]
+) -> tuple[Counter[SubscriberStatus], Counter[str], int]:
+    status_query = select(Subscriber.status, func.count()).group_by(Subscriber.status)
+    # Audiences are a JSON list, counted here rather than in SQL so the query is
+    # the same on SQLite and PostgreSQL; rows stream in batches.
+    audience_query = select(Subscriber.audiences)
+    if statuses:
+        status_query = status_query.where(Subscriber.status.in_(statuses))
+        audience_query = audience_query.where(Subscriber.status.in_(statuses))
+    by_status: Counter[SubscriberStatus] = Counter(
+        {status: count for status, count in session.execute(status_query)}
+    )
+    by_audience: Counter[str] = Counter()
+    for (audiences,) in session.execute(audience_query.execution_options(yield_per=1000)):
+        by_audience.update(audiences or [""])
+    return by_status, by_audience, sum(by_status.values())

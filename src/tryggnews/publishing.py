@@ -1,0 +1,276 @@
+"""Publishing an issue: its audience variants, rendering, lint, and the send.
+
+One path for preview and send, so an editor sees exactly what readers get.
+MJML is rendered once per variant; the sender only substitutes tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tryggnews.clock import Clock
+from tryggnews.content.issues import get_issue, issue_blocks
+from tryggnews.content.variants import VariantPlanner
+from tryggnews.content.views import (
+    ActivityView,
+    BlockView,
+    IssueView,
+    VariantSpec,
+    block_view,
+    issue_view,
+)
+from tryggnews.db.models import (
+    Block,
+    DeliveryStatus,
+    Issue,
+    IssueStatus,
+    IssueVariant,
+    Subscriber,
+)
+from tryggnews.delivery.ledger import ledger_counts, receiving, snapshot_audience
+from tryggnews.delivery.message import MessageTemplate
+from tryggnews.delivery.sender import SendSummary, send_issue
+from tryggnews.delivery.transports.base import Transport
+from tryggnews.errors import LintError, ValidationError
+from tryggnews.planning.calendar import to_view
+from tryggnews.planning.plan import upcoming_activities
+from tryggnews.planning.schedule import Schedule
+from tryggnews.render.lint import lint_blocks, lint_issue
+from tryggnews.render.model import RenderedVariant, Sender
+from tryggnews.render.newsletter import NewsletterRenderer
+from tryggnews.subscribers.tokens import TokenSigner
+
+SUBSCRIBER_STREAM_BATCH = 2000
+RESUMABLE = (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT)
+OUTSTANDING = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.RETRY)
+
+
+@dataclass(frozen=True)
+class RenderedIssue:
+    """Every variant of one issue, rendered, with the MJML each came from."""
+
+    issue: IssueView
+    specs: Mapping[str, VariantSpec]
+    variants: Mapping[str, RenderedVariant]
+    mjml: Mapping[str, str]
+    activities: tuple[ActivityView, ...]
+
+
+@dataclass(frozen=True)
+class MessageSettings:
+    """Header values that are the same for every message of every issue."""
+
+    sender_name: str
+    sender_address: str
+    list_id_domain: str
+    unsubscribe_address: str
+    base_url: str
+
+    @property
+    def message_id_domain(self) -> str:
+        return self.sender_address.rpartition("@")[2]
+
+
+class Publisher:
+    """Turns a stored issue into rendered variants and sends it."""
+
+    def __init__(
+        self,
+        *,
+        renderer: NewsletterRenderer,
+        messages: MessageSettings,
+        schedule: Schedule | None,
+    ) -> None:
+        self.renderer = renderer
+        self.messages = messages
+        self.schedule = schedule
+        self.sender = Sender(
+            name=messages.sender_name,
+            address=messages.sender_address,
+            base_url=messages.base_url,
+        )
+
+    # --- what goes into an issue ---------------------------------------------------
+
+    def activities_for(self, issue: IssueView) -> tuple[ActivityView, ...]:
+        """The calendar between this issue's send date and the next planned issue."""
+        if issue.send_date is None or self.schedule is None:
+            return ()
+        return tuple(to_view(a) for a in upcoming_activities(self.schedule, issue.send_date))
+
+    @staticmethod
+    def blocks_of(issue: Issue) -> list[BlockView]:
+        return [block_view(b) for b in issue_blocks(issue)]
+
+    @staticmethod
+    def plan_variants(
+        session: Session, blocks: Sequence[BlockView], now: datetime
+    ) -> VariantPlanner:
+        """Every variant the receiving subscribers need, streamed, never all in memory."""
+        planner = VariantPlanner(blocks)
+        rows = session.execute(
+            select(Subscriber.audiences, Subscriber.topics)
+            .where(receiving(now))
+            .execution_options(yield_per=SUBSCRIBER_STREAM_BATCH)
+        )
+        for audiences, topics in rows:
+            planner.variant_for(audiences, topics)
+        return planner
+
+    # --- rendering and lint --------------------------------------------------------
+
+    def render(self, issue: IssueView, specs: Sequence[VariantSpec]) -> RenderedIssue:
+        activities = self.activities_for(issue)
+        variants: dict[str, RenderedVariant] = {}
+        sources: dict[str, str] = {}
+        for spec in specs:
+            shown = activities if spec.include_activities else ()
+            variants[spec.key], sources[spec.key] = self.renderer.render_variant_and_source(
+                issue, spec, shown, self.sender
+            )
+        return RenderedIssue(
+            issue=issue,
+            specs={spec.key: spec for spec in specs},
+            variants=variants,
+            mjml=sources,
+            activities=activities,
+        )
+
+    def lint(self, rendered: RenderedIssue, blocks: Sequence[BlockView]) -> list[str]:
+        """Every reason the issue may not go out; empty when it may."""
+        problems = list(lint_blocks(blocks))
+        if not blocks:
+            problems.append("utskicket har inga block")
+        problems += lint_issue(
+            list(rendered.variants.values()), list(rendered.specs.values()), rendered.mjml
+        )
+        return problems
+
+    def preview(
+        self, issue: Issue, *, audiences: Sequence[str], topics: Sequence[str] = ()
+    ) -> RenderedVariant:
+        """The variant a person with these audiences and topics would get."""
+        blocks = self.blocks_of(issue)
+        spec = VariantPlanner(blocks).variant_for(audiences, topics)
+        rendered = self.render(issue_view(issue), [spec])
+        return rendered.variants[spec.key]
+
+    def check(
+        self, session: Session, issue: Issue, now: datetime
+    ) -> tuple[RenderedIssue, list[str]]:
+        """Render every variant the current subscribers need, and lint the result."""
+        blocks = self.blocks_of(issue)
+        planner = self.plan_variants(session, blocks, now)
+        rendered = self.render(issue_view(issue), list(planner.variants.values()))
+        return rendered, self.lint(rendered, blocks)
+
+    # --- sending -------------------------------------------------------------------
+
+    def send(
+        self,
+        session_factory: sessionmaker[Session],
+        issue_ref: str,
+        *,
+        transport: Transport,
+        signer: TokenSigner,
+        clock: Clock,
+        worker_id: str,
+        batch_size: int,
+        on_start: Callable[[int], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> SendSummary:
+        """Snapshot the audience into the ledger and deliver to everyone not yet served.
+
+        Refuses with ``LintError`` (nothing snapshotted, nothing sent) when the issue
+        fails lint. Safe to run again: rows already sent are never sent again.
+        """
+        with session_factory.begin() as session:
+            issue = get_issue(session, issue_ref)
+            issue_id = issue.id
+            # A send that already started (or finished) resumes from its ledger; only a
+            # fresh send is linted and snapshotted, in the same transaction as its
+            # move to "sending", so a crash cannot leave half a snapshot.
+            if issue.status not in RESUMABLE:
+                blocks = self.blocks_of(issue)
+                planner = self.plan_variants(session, blocks, clock.now())
+                rendered = self.render(issue_view(issue), list(planner.variants.values()))
+                problems = self.lint(rendered, blocks)
+                if problems:
+                    raise LintError(problems)
+                _record_variants(session, issue_id, planner.variants.values())
+                snapshot_audience(session, issue_id, planner, now=clock.now())
+                issue.status = IssueStatus.SENDING
+        with session_factory() as session:
+            issue = get_issue(session, str(issue_id))
+            specs = _recorded_variants(session, issue)
+            rendered = self.render(issue_view(issue), specs)
+            counts = ledger_counts(session, issue_id)
+        templates = {
+            key: MessageTemplate.from_variant(
+                variant,
+                sender_name=self.messages.sender_name,
+                sender_address=self.messages.sender_address,
+                list_id_domain=self.messages.list_id_domain,
+                unsubscribe_address=self.messages.unsubscribe_address,
+                base_url=self.messages.base_url,
+                feedback_id=f"{issue.key}:{key}:trygg",
+            )
+            for key, variant in rendered.variants.items()
+        }
+        if on_start is not None:
+            on_start(sum(counts.get(state, 0) for state in OUTSTANDING))
+        return send_issue(
+            session_factory,
+            issue_id,
+            templates=templates,
+            transport=transport,
+            signer=signer,
+            clock=clock,
+            worker_id=worker_id,
+            batch_size=batch_size,
+            message_id_domain=self.messages.message_id_domain,
+            progress=progress,
+        )
+
+
+def _record_variants(session: Session, issue_id: int, specs: Iterable[VariantSpec]) -> None:
+    """Store each variant's definition once, so a resumed send renders the same thing."""
+    known = set(session.scalars(select(IssueVariant.key).where(IssueVariant.issue_id == issue_id)))
+    for spec in specs:
+        if spec.key not in known:
+            session.add(
+                IssueVariant(
+                    issue_id=issue_id,
+                    key=spec.key,
+                    block_ids=[b.id for b in spec.blocks],
+                    include_activities=spec.include_activities,
+                    audience_label=spec.audience_label,
+                )
+            )
+    session.flush()
+
+
+def _recorded_variants(session: Session, issue: Issue) -> list[VariantSpec]:
+    rows = session.scalars(select(IssueVariant).where(IssueVariant.issue_id == issue.id))
+    specs = []
+    for row in rows:
+        blocks = [session.get(Block, block_id) for block_id in row.block_ids]
+        if any(b is None for b in blocks):
+            raise ValidationError(
+                f"utskick {issue.key}: ett block i variant {row.key} har tagits bort efter "
+                "att utskicket började"
+            )
+        specs.append(
+            VariantSpec(
+                key=row.key,
+                blocks=tuple(block_view(b) for b in blocks if b is not None),
+                include_activities=row.include_activities,
+                audience_label=row.audience_label,
+            )
+        )
+    return specs

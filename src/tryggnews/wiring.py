@@ -1,0 +1,60 @@
+"""Builds the object graph from Settings; the only place that knows every concrete part."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from tryggnews.config import Settings
+from tryggnews.delivery.transports.base import Transport
+from tryggnews.delivery.transports.outbox import MaildirTransport
+from tryggnews.errors import ConfigError
+from tryggnews.planning.schedule import Schedule, load_schedule
+from tryggnews.publishing import MessageSettings, Publisher
+from tryggnews.render.newsletter import NewsletterRenderer
+from tryggnews.subscribers.tokens import TokenSigner
+
+
+def schedule(settings: Settings) -> Schedule | None:
+    """The editorial plan, or None when the file is absent (no calendar section then)."""
+    if not settings.schedule.exists():
+        return None
+    return load_schedule(settings.schedule)
+
+
+def renderer(settings: Settings) -> NewsletterRenderer:
+    if not settings.templates_dir.is_dir():
+        raise ConfigError(
+            f"TRYGGNEWS_TEMPLATES_DIR={settings.templates_dir}: no such folder "
+            "(run from the project folder or set the path)"
+        )
+    return NewsletterRenderer(settings.templates_dir)
+
+
+def publisher(settings: Settings) -> Publisher:
+    return Publisher(
+        renderer=renderer(settings),
+        messages=MessageSettings(
+            sender_name=settings.sender_name,
+            sender_address=settings.sender_address,
+            list_id_domain=settings.list_id,
+            unsubscribe_address=settings.unsubscribe_address,
+            base_url=settings.base_url,
+        ),
+        schedule=schedule(settings),
+    )
+
+
+def transport(settings: Settings) -> Transport:
+    if settings.transport == "outbox":
+        return MaildirTransport(settings.outbox_dir)
+    raise ConfigError(f"TRYGGNEWS_TRANSPORT={settings.transport}: not available")
+
+
+def signer(settings: Settings) -> TokenSigner:
+    return TokenSigner(settings.require_secret_key())
+
+
+def worker_id() -> str:
+    """Who holds a claim in the ledger: host and process, readable in `issue status`."""
+    return f"{socket.gethostname()}:{os.getpid()}"
