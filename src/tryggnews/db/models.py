@@ -191,6 +191,8 @@ class Issue(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # Why the scheduler did not send it (not approved at send time, missed the grace period).
+    hold_reason: Mapped[str | None] = mapped_column(Text)
 
     placements: Mapped[list[IssueBlock]] = relationship(
         order_by="IssueBlock.position", cascade="all, delete-orphan", back_populates="issue"
@@ -252,6 +254,10 @@ class Subscriber(Base):
     # Part of every signed link; changing it revokes all links sent to this person.
     token_salt: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(100), default="")
+    # GDPR legal basis the kommun relies on for this person: "consent" or "public-task".
+    legal_basis: Mapped[str] = mapped_column(String(20), default="consent")
+    # Temporary delivery failures in a row; past a threshold the address is suppressed.
+    soft_bounces: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column()
@@ -264,7 +270,10 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"))
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
+    # NULL once the person has been erased: the send log stays, the person does not.
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL")
+    )
     # Which rendered variant this recipient gets, fixed when the audience is snapshotted.
     variant: Mapped[str] = mapped_column(String(64))
     status: Mapped[DeliveryStatus] = mapped_column(
@@ -284,3 +293,92 @@ class Delivery(Base):
         UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
         Index("ix_deliveries_issue_status", "issue_id", "status"),
     )
+
+
+class ConsentEventKind(enum.StrEnum):
+    SUBSCRIBED = "subscribed"
+    CONFIRMED = "confirmed"
+    PREFERENCES_CHANGED = "preferences_changed"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    UNSUBSCRIBED = "unsubscribed"
+    IMPORTED = "imported"
+    ERASED = "erased"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class ConsentEvent(Base):
+    """Append-only record of what a person agreed to, when, and through which channel.
+
+    Never updated or deleted by the application. When a person is erased their rows
+    lose ``subscriber_id`` but keep ``email_hash``, so the history of an address can
+    still be shown to whoever can name the address, and to nobody else.
+    """
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL"), index=True
+    )
+    # Keyed hash (HMAC with the secret key) of the case-folded address.
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[ConsentEventKind] = mapped_column(_enum(ConsentEventKind, "consent_event_kind"))
+    # form, import, link, one-click, admin, provider-webhook, cli
+    channel: Mapped[str] = mapped_column(String(30))
+    legal_basis: Mapped[str] = mapped_column(String(20))
+    # For sign-ups: which version of the Swedish consent text was shown, and its SHA-256.
+    text_version: Mapped[str | None] = mapped_column(String(30))
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Suppression(Base):
+    """An address that must never be mailed or re-imported, kept only as a keyed hash."""
+
+    __tablename__ = "suppressions"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # erased, hard-bounce, complaint, blocked
+    reason: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProviderEvent(Base):
+    """A webhook event already handled, so a provider's retries change nothing twice."""
+
+    __tablename__ = "provider_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(30))
+    event_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(50))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("provider", "event_key", name="uq_provider_events_key"),)
+
+
+class Lease(Base):
+    """A named lease: the one process allowed to run something (the scheduler) holds it."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column()
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """A reminder, escalation or alert already sent; its key makes sending idempotent."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # e.g. "reminder:2027-1:polis:2027-02-01", "escalation:2027-1", "quota:2027:2027-06-01"
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipients: Mapped[list[str]] = mapped_column(default=list)
+    subject: Mapped[str] = mapped_column(String(300))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:42:48.212001
+Create Date: 2026-11-25 16:07:12.264308
 """
 
 from __future__ import annotations
@@ -60,9 +60,28 @@ def upgrade() -> None:
         sa.Column("created_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("hold_reason", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issues")),
         sa.UniqueConstraint("key", name=op.f("uq_issues_key")),
         sa.UniqueConstraint("year", "number", name="uq_issues_year_number"),
+    )
+    op.create_table(
+        "leases",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("holder", sa.String(length=100), nullable=False),
+        sa.Column("expires_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acquired_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_leases")),
+    )
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("recipients", sa.JSON(), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("sent_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint("key", name=op.f("uq_notifications_key")),
     )
     op.create_table(
         "organisations",
@@ -71,6 +90,16 @@ def upgrade() -> None:
         sa.Column("short_name", sa.String(length=50), nullable=False),
         sa.Column("signs_off", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_organisations")),
+    )
+    op.create_table(
+        "provider_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=30), nullable=False),
+        sa.Column("event_key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("received_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_events")),
+        sa.UniqueConstraint("provider", "event_key", name="uq_provider_events_key"),
     )
     op.create_table(
         "subscribers",
@@ -99,11 +128,20 @@ def upgrade() -> None:
         sa.Column("paused_until", tryggnews.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("token_salt", sa.String(length=64), nullable=False),
         sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("legal_basis", sa.String(length=20), nullable=False),
+        sa.Column("soft_bounces", sa.Integer(), nullable=False),
         sa.Column("created_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscribers")),
         sa.UniqueConstraint("email_key", name=op.f("uq_subscribers_email_key")),
+    )
+    op.create_table(
+        "suppressions",
+        sa.Column("email_hash", sa.String(length=64), nullable=False),
+        sa.Column("reason", sa.String(length=30), nullable=False),
+        sa.Column("created_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("email_hash", name=op.f("pk_suppressions")),
     )
     op.create_table(
         "blocks",
@@ -148,10 +186,57 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_blocks")),
     )
     op.create_table(
+        "consent_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=True),
+        sa.Column("email_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "subscribed",
+                "confirmed",
+                "preferences_changed",
+                "paused",
+                "resumed",
+                "unsubscribed",
+                "imported",
+                "erased",
+                "bounced",
+                "complained",
+                name="consent_event_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("channel", sa.String(length=30), nullable=False),
+        sa.Column("legal_basis", sa.String(length=20), nullable=False),
+        sa.Column("text_version", sa.String(length=30), nullable=True),
+        sa.Column("text_sha256", sa.String(length=64), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("created_at", tryggnews.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subscriber_id"],
+            ["subscribers.id"],
+            name=op.f("fk_consent_events_subscriber_id_subscribers"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_events")),
+    )
+    with op.batch_alter_table("consent_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_consent_events_email_hash"), ["email_hash"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_consent_events_subscriber_id"), ["subscriber_id"], unique=False
+        )
+
+    op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("issue_id", sa.Integer(), nullable=False),
-        sa.Column("subscriber_id", sa.Integer(), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=True),
         sa.Column("variant", sa.String(length=64), nullable=False),
         sa.Column(
             "status",
@@ -186,6 +271,7 @@ def upgrade() -> None:
             ["subscriber_id"],
             ["subscribers.id"],
             name=op.f("fk_deliveries_subscriber_id_subscribers"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
         sa.UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
@@ -193,22 +279,6 @@ def upgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.create_index("ix_deliveries_issue_status", ["issue_id", "status"], unique=False)
 
-    op.create_table(
-        "issue_blocks",
-        sa.Column("issue_id", sa.Integer(), nullable=False),
-        sa.Column("block_id", sa.Integer(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["block_id"], ["blocks.id"], name=op.f("fk_issue_blocks_block_id_blocks")
-        ),
-        sa.ForeignKeyConstraint(
-            ["issue_id"],
-            ["issues.id"],
-            name=op.f("fk_issue_blocks_issue_id_issues"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("issue_id", "block_id", name=op.f("pk_issue_blocks")),
-    )
     op.create_table(
         "issue_variants",
         sa.Column("issue_id", sa.Integer(), nullable=False),
@@ -224,6 +294,22 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("issue_id", "key", name=op.f("pk_issue_variants")),
+    )
+    op.create_table(
+        "issue_blocks",
+        sa.Column("issue_id", sa.Integer(), nullable=False),
+        sa.Column("block_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["block_id"], ["blocks.id"], name=op.f("fk_issue_blocks_block_id_blocks")
+        ),
+        sa.ForeignKeyConstraint(
+            ["issue_id"],
+            ["issues.id"],
+            name=op.f("fk_issue_blocks_issue_id_issues"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("issue_id", "block_id", name=op.f("pk_issue_blocks")),
     )
     # ### end Alembic commands ###
 
@@ -286,15 +372,24 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_table("issue_variants")
     op.drop_table("issue_blocks")
+    op.drop_table("issue_variants")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_deliveries_issue_status")
 
     op.drop_table("deliveries")
+    with op.batch_alter_table("consent_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consent_events_subscriber_id"))
+        batch_op.drop_index(batch_op.f("ix_consent_events_email_hash"))
+
+    op.drop_table("consent_events")
     op.drop_table("blocks")
+    op.drop_table("suppressions")
     op.drop_table("subscribers")
+    op.drop_table("provider_events")
     op.drop_table("organisations")
+    op.drop_table("notifications")
+    op.drop_table("leases")
     op.drop_table("issues")
     op.drop_table("focus_areas")
     # ### end Alembic commands ###
