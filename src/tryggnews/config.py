@@ -43,6 +43,20 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive whole number")
+    return number
+
+
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive number")
+    return number
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip().lower()
@@ -70,8 +84,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "transport",
         "outbox",
-        "How messages leave: outbox writes a local Maildir and sends nothing.",
-        _choice("outbox"),
+        "How messages leave: outbox writes a local Maildir and sends nothing; "
+        "smtp sends through a mail server; brevo through the Brevo HTTP API.",
+        _choice("outbox", "smtp", "brevo"),
     ),
     Setting(
         "outbox_dir",
@@ -121,6 +136,134 @@ SETTINGS: tuple[Setting, ...] = (
         "schedule.toml",
         "The editorial plan: issues per year, send dates, deadlines, calendar overrides.",
     ),
+    # --- delivery -------------------------------------------------------------------
+    Setting(
+        "smtp_host",
+        "",
+        "Mail server for TRANSPORT=smtp.",
+    ),
+    Setting(
+        "smtp_port",
+        "587",
+        "Port of the mail server: 587 with STARTTLS, 465 with implicit TLS.",
+        _positive_int,
+    ),
+    Setting(
+        "smtp_security",
+        "starttls",
+        "starttls, ssl (implicit TLS) or none (clear text; warned about unless the host "
+        "is loopback).",
+        _choice("starttls", "ssl", "none"),
+    ),
+    Setting("smtp_username", "", "Login for the mail server; empty for none."),
+    Setting("smtp_password", "", "Password for the mail server.", secret=True),
+    Setting(
+        "smtp_timeout",
+        "30",
+        "Seconds to wait for the mail server before the attempt counts as failed.",
+        _positive_int,
+    ),
+    Setting(
+        "smtp_messages_per_connection",
+        "100",
+        "Messages sent over one SMTP connection before it is renewed.",
+        _positive_int,
+    ),
+    Setting("brevo_api_key", "", "API key for TRANSPORT=brevo.", secret=True),
+    Setting(
+        "brevo_base_url",
+        "https://api.brevo.com",
+        "Address of the Brevo API (tests point it at a local stub).",
+        _url,
+    ),
+    Setting(
+        "brevo_batch_size",
+        "50",
+        "Message versions per Brevo API call (at most 1000).",
+        _positive_int,
+    ),
+    Setting(
+        "send_connections",
+        "2",
+        "Parallel SMTP connections or API calls while sending.",
+        _positive_int,
+    ),
+    Setting(
+        "send_rate",
+        "0",
+        "Most messages per second while sending; 0 for no limit.",
+        _non_negative_float,
+    ),
+    Setting(
+        "send_hourly_cap",
+        "0",
+        "Most messages per hour (a provider's quota); 0 for no cap.",
+        _non_negative_int,
+    ),
+    Setting(
+        "send_give_up_hours",
+        "48",
+        "Hours after which a message that keeps failing temporarily counts as failed.",
+        _positive_int,
+    ),
+    Setting(
+        "redirect_all_to",
+        "",
+        "Development only: deliver every message to this one address instead.",
+    ),
+    Setting("dkim_domain", "", "Domain to sign with DKIM (d=); empty to not sign."),
+    Setting("dkim_selector", "", "DKIM selector (s=)."),
+    Setting("dkim_private_key_file", "", "PEM file with the DKIM private key."),
+    Setting(
+        "webhook_secret",
+        "",
+        "Shared secret the mail provider's bounce/complaint webhook must present.",
+        secret=True,
+    ),
+    Setting(
+        "soft_bounce_limit",
+        "5",
+        "Temporary bounces in a row after which an address is suppressed.",
+        _positive_int,
+    ),
+    # --- subscribers ----------------------------------------------------------------
+    Setting(
+        "legal_basis",
+        "consent",
+        "GDPR legal basis recorded for sign-ups: consent or public-task.",
+        _choice("consent", "public-task"),
+    ),
+    Setting(
+        "confirm_token_hours",
+        "72",
+        "Hours a sign-up confirmation link stays valid.",
+        _positive_int,
+    ),
+    Setting(
+        "purge_unconfirmed_days",
+        "30",
+        "Days after which sign-ups that were never confirmed are deleted.",
+        _positive_int,
+    ),
+    # --- scheduler and editors ------------------------------------------------------
+    Setting(
+        "send_grace_hours",
+        "24",
+        "After downtime, an issue whose send time passed less than this long ago is "
+        "sent at once; older ones are held and reported.",
+        _positive_int,
+    ),
+    Setting(
+        "media_dir",
+        "var/media",
+        "Where images uploaded by editors are stored.",
+    ),
+    Setting(
+        "session_hours",
+        "8",
+        "Hours an editor stays logged in without activity.",
+        _positive_int,
+    ),
     Setting(
         "send_batch_size",
         "500",
@@ -145,6 +288,32 @@ class Settings:
     list_id: str
     templates_dir: Path
     schedule: Path
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str
+    smtp_password: str
+    smtp_timeout: int
+    smtp_messages_per_connection: int
+    brevo_api_key: str
+    brevo_base_url: str
+    brevo_batch_size: int
+    send_connections: int
+    send_rate: float
+    send_hourly_cap: int
+    send_give_up_hours: int
+    redirect_all_to: str
+    dkim_domain: str
+    dkim_selector: str
+    dkim_private_key_file: str
+    webhook_secret: str
+    soft_bounce_limit: int
+    legal_basis: str
+    confirm_token_hours: int
+    purge_unconfirmed_days: int
+    send_grace_hours: int
+    media_dir: Path
+    session_hours: int
     send_batch_size: int
 
     def require_secret_key(self) -> str:

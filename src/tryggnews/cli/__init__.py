@@ -10,7 +10,7 @@ from tryggnews.cli.base import cli
 
 # Command modules register themselves on `cli` when imported (one line each, below).
 # --- command registrations ---
-from tryggnews.cli import admin, block, demo, issue  # noqa: F401  # isort: skip
+from tryggnews.cli import admin, block, demo, issue, serve  # noqa: F401  # isort: skip
 from tryggnews.cli import plan  # noqa: F401  # isort: skip
 from tryggnews.cli import subscribers  # noqa: F401  # isort: skip
 # --- end of command registrations ---

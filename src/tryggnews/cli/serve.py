@@ -1,0 +1,24 @@
+"""`tryggnews serve`: the web app behind waitress."""
+
+from __future__ import annotations
+
+import click
+
+from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@pass_app
+@handle_errors
+def serve(app: AppContext, host: str, port: int, threads: int) -> None:
+    """Serve the sign-up, preference and editor pages (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from tryggnews.web import create_app
+
+    web = create_app(app.settings)
+    click.echo(f"Serving on http://{host}:{port} (Ctrl-C stops)")
+    waitress_serve(web, host=host, port=port, threads=threads, ident="tryggnews")
