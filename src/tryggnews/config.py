@@ -347,15 +347,15 @@ def load_settings(
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         if setting.name in overrides:
-            values[setting.name] = overrides.pop(setting.name)
-            continue
-        raw = environ.get(setting.env_name)
-        if raw is None:
-            raw = from_file.get(setting.env_name)
-        if raw is None:
-            raw = setting.default
+            raw = overrides.pop(setting.name)
+        else:
+            raw = environ.get(setting.env_name)
+            if raw is None:
+                raw = from_file.get(setting.env_name)
+            if raw is None:
+                raw = setting.default
         try:
-            value = setting.parse(raw)
+            value = setting.parse(str(raw))
         except ValueError as exc:
             raise ConfigError(f"{setting.env_name}={raw!r}: {exc}") from None
         values[setting.name] = Path(value) if setting.name in _PATH_FIELDS else value

@@ -6,7 +6,7 @@ MJML is rendered once per variant; the sender only substitutes tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,7 +32,12 @@ from tryggnews.db.models import (
     IssueVariant,
     Subscriber,
 )
-from tryggnews.delivery.ledger import ledger_counts, receiving, snapshot_audience
+from tryggnews.delivery.ledger import (
+    ledger_counts,
+    outstanding_variants,
+    receiving,
+    snapshot_audience,
+)
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.sender import SendSummary, send_issue
 from tryggnews.delivery.transports.base import Transport
@@ -189,6 +194,7 @@ class Publisher:
         Refuses with ``LintError`` (nothing snapshotted, nothing sent) when the issue
         fails lint. Safe to run again: rows already sent are never sent again.
         """
+        variants: dict[str, RenderedVariant] = {}
         with session_factory.begin() as session:
             issue = get_issue(session, issue_ref)
             issue_id = issue.id
@@ -205,10 +211,15 @@ class Publisher:
                 _record_variants(session, issue_id, planner.variants.values())
                 snapshot_audience(session, issue_id, planner, now=clock.now())
                 issue.status = IssueStatus.SENDING
+                variants.update(rendered.variants)
         with session_factory() as session:
             issue = get_issue(session, str(issue_id))
-            specs = _recorded_variants(session, issue)
-            rendered = self.render(issue_view(issue), specs)
+            # Only variants that still have recipients need a template; a resumed send
+            # renders those from their recorded definition, a fresh one reuses the above.
+            needed = outstanding_variants(session, issue_id)
+            missing = _recorded_variants(session, issue, needed - variants.keys())
+            if missing:
+                variants.update(self.render(issue_view(issue), missing).variants)
             counts = ledger_counts(session, issue_id)
         templates = {
             key: MessageTemplate.from_variant(
@@ -220,7 +231,8 @@ class Publisher:
                 base_url=self.messages.base_url,
                 feedback_id=f"{issue.key}:{key}:trygg",
             )
-            for key, variant in rendered.variants.items()
+            for key, variant in variants.items()
+            if key in needed
         }
         if on_start is not None:
             on_start(sum(counts.get(state, 0) for state in OUTSTANDING))
@@ -255,8 +267,12 @@ def _record_variants(session: Session, issue_id: int, specs: Iterable[VariantSpe
     session.flush()
 
 
-def _recorded_variants(session: Session, issue: Issue) -> list[VariantSpec]:
-    rows = session.scalars(select(IssueVariant).where(IssueVariant.issue_id == issue.id))
+def _recorded_variants(session: Session, issue: Issue, keys: Collection[str]) -> list[VariantSpec]:
+    if not keys:
+        return []
+    rows = session.scalars(
+        select(IssueVariant).where(IssueVariant.issue_id == issue.id, IssueVariant.key.in_(keys))
+    )
     specs = []
     for row in rows:
         blocks = [session.get(Block, block_id) for block_id in row.block_ids]

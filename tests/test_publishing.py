@@ -1,0 +1,179 @@
+"""The publishing path: audience variants reach the right people, MJML is rendered once per
+variant (never per recipient), and a failing issue is refused before anyone is snapshotted."""
+
+from __future__ import annotations
+
+import email
+import secrets
+from datetime import UTC, datetime
+from email import policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tryggnews import wiring
+from tryggnews.clock import FixedClock
+from tryggnews.config import Settings
+from tryggnews.content.blocks import BlockInput, create_block
+from tryggnews.content.issues import add_block, create_issue, get_block
+from tryggnews.db.models import Delivery, Issue, IssueStatus, Subscriber, SubscriberStatus
+from tryggnews.delivery.sender import SendSummary
+from tryggnews.delivery.transports.outbox import MaildirTransport
+from tryggnews.errors import LintError
+from tryggnews.publishing import Publisher
+
+NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def make_subscriber(
+    session: Session,
+    address: str,
+    *,
+    audiences: list[str],
+    status: SubscriberStatus = SubscriberStatus.ACTIVE,
+) -> Subscriber:
+    subscriber = Subscriber(
+        email=address,
+        email_key=address.casefold(),
+        audiences=audiences,
+        topics=[],
+        status=status,
+        token_salt=secrets.token_hex(8),
+    )
+    session.add(subscriber)
+    session.flush()
+    return subscriber
+
+
+def _block(session: Session, title: str, area: str, audiences: list[str]) -> int:
+    block = create_block(
+        session,
+        BlockInput(
+            title=title,
+            body_md=f"Text om {title.lower()}.",
+            organisation="polis",
+            focus_area=area,
+            audiences=audiences,
+            author="test",
+            status="approved",
+        ),
+    )
+    return block.id
+
+
+def _issue_with_blocks(session: Session, key: str = "2027-1") -> Issue:
+    issue = create_issue(
+        session,
+        key=key,
+        year=2027,
+        number=int(key.split("-")[1]),
+        title="Stöd efter brott",
+        subject="Trygg i Österåker: stöd efter brott – våren är här",
+        planned_send_at=datetime(2027, 2, 15, 7, 0, tzinfo=UTC),
+    )
+    for title, area, audiences in [
+        ("Föräldraskolan för tonårsföräldrar", "andts", ["parents-7-9"]),
+        ("Trygghetsvandring i Åkersberga", "gemensamt", []),
+        ("Normer på fritidsgården", "vald", ["staff-fritid", "staff-skola"]),
+    ]:
+        add_block(session, issue, get_block(session, _block(session, title, area, audiences)))
+    return issue
+
+
+def _messages(outbox: Path) -> dict[str, email.message.EmailMessage]:
+    result = {}
+    for path in (outbox / "new").iterdir():
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        result[str(message["To"])] = message  # type: ignore[assignment]
+    return result
+
+
+def _send(
+    publisher: Publisher, settings: Settings, factory: sessionmaker[Session], key: str
+) -> SendSummary:
+    transport = MaildirTransport(settings.outbox_dir)
+    try:
+        return publisher.send(
+            factory,
+            key,
+            transport=transport,
+            signer=wiring.signer(settings),
+            clock=FixedClock(NOW),
+            worker_id="test",
+            batch_size=7,
+        )
+    finally:
+        transport.close()
+
+
+def test_variants_follow_audiences_and_render_once_each(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        _issue_with_blocks(session)
+        for n in range(12):
+            make_subscriber(session, f"foralder{n}@example.org", audiences=["parents-7-9"])
+        for n in range(9):
+            make_subscriber(session, f"personal{n}@example.org", audiences=["staff-skola"])
+        make_subscriber(session, "ovrig@example.org", audiences=["ovriga"])
+        make_subscriber(
+            session,
+            "borta@example.org",
+            audiences=["parents-7-9"],
+            status=SubscriberStatus.UNSUBSCRIBED,
+        )
+    publisher = wiring.publisher(settings)
+
+    summary = _send(publisher, settings, session_factory, "2027-1")
+
+    assert summary.sent == 22
+    # Three audience combinations → three variants → three MJML renders for 22 people.
+    assert publisher.renderer.mjml_renders == 3
+    messages = _messages(settings.outbox_dir)
+    assert set(messages) == (
+        {f"foralder{n}@example.org" for n in range(12)}
+        | {f"personal{n}@example.org" for n in range(9)}
+        | {"ovrig@example.org"}
+    )
+
+    def text_of(address: str) -> str:
+        part = messages[address].get_body(preferencelist=("plain",))
+        assert part is not None
+        return str(part.get_content())
+
+    parent, staff, other = (
+        text_of("foralder0@example.org"),
+        text_of("personal0@example.org"),
+        text_of("ovrig@example.org"),
+    )
+    assert "Föräldraskolan för tonårsföräldrar" in parent
+    assert "Föräldraskolan för tonårsföräldrar" not in staff
+    assert "Normer på fritidsgården" in staff and "Normer på fritidsgården" not in parent
+    # A block for everyone reaches everyone.
+    assert all("Trygghetsvandring i Åkersberga" in t for t in (parent, staff, other))
+    assert messages["foralder0@example.org"]["Subject"] == (
+        "Trygg i Österåker: stöd efter brott – våren är här"
+    )
+
+    # Running the send again writes nothing and renders nothing new.
+    again = _send(publisher, settings, session_factory, "2027-1")
+    assert again.accepted_now == 0
+    assert len(list((settings.outbox_dir / "new").iterdir())) == 22
+    assert publisher.renderer.mjml_renders == 3
+
+
+def test_an_issue_that_fails_lint_snapshots_nobody(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        create_issue(session, key="2027-2", year=2027, number=2, title="Tomt")
+        make_subscriber(session, "a@example.org", audiences=["senior"])
+    with pytest.raises(LintError) as raised:
+        _send(wiring.publisher(settings), settings, session_factory, "2027-2")
+    assert any("inga block" in p for p in raised.value.problems)
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+        issue = session.scalar(select(Issue).where(Issue.key == "2027-2"))
+        assert issue is not None and issue.status == IssueStatus.DRAFT
