@@ -26,6 +26,10 @@ ARGS = [
     "--disable-sync",
 ]
 WIDTHS = {"desktop": 680, "phone": 375}
+# The sample blocks point at images on the sender's own (example) domain, which does
+# not exist; serve a local illustration in their place so the screenshot is complete.
+SAMPLE_MEDIA = "https://trygg.example.se/media/**"
+ILLUSTRATION = Path(__file__).resolve().parent.parent / "docs" / "images" / "sample-lecture.svg"
 
 
 def newest_preview() -> Path:
@@ -39,6 +43,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("preview", nargs="?", type=Path, help="HTML file (default: newest)")
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
+    parser.add_argument(
+        "--max-height", type=int, default=2400, help="Clip long issues to this many pixels."
+    )
     args = parser.parse_args()
     preview = (args.preview or newest_preview()).resolve()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -46,9 +53,20 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         for name, width in WIDTHS.items():
             page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route(
+                SAMPLE_MEDIA,
+                lambda route: route.fulfill(
+                    body=ILLUSTRATION.read_bytes(), content_type="image/svg+xml"
+                ),
+            )
             page.goto(preview.as_uri())
             target = args.out / f"newsletter-{name}.png"
-            page.screenshot(path=str(target), full_page=True)
+            height = min(page.evaluate("document.documentElement.scrollHeight"), args.max_height)
+            page.screenshot(
+                path=str(target),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": width, "height": height},
+            )
             page.close()
             print(target)
         browser.close()
