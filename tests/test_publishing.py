@@ -177,3 +177,16 @@ def test_an_issue_that_fails_lint_snapshots_nobody(
         assert session.scalar(select(func.count()).select_from(Delivery)) == 0
         issue = session.scalar(select(Issue).where(Issue.key == "2027-2"))
         assert issue is not None and issue.status == IssueStatus.DRAFT
+
+
+def test_an_issue_with_no_receiving_subscribers_is_refused(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        _issue_with_blocks(session, key="2027-3")
+        make_subscriber(
+            session, "pausad@example.org", audiences=[], status=SubscriberStatus.PENDING
+        )
+    with pytest.raises(LintError) as raised:
+        _send(wiring.publisher(settings), settings, session_factory, "2027-3")
+    assert any("inga mottagare" in p for p in raised.value.problems)

@@ -151,6 +151,8 @@ class Publisher:
         problems = list(lint_blocks(blocks))
         if not blocks:
             problems.append("utskicket har inga block")
+        if not rendered.variants:
+            problems.append("utskicket har inga mottagare: ingen prenumerant är aktiv just nu")
         problems += lint_issue(
             list(rendered.variants.values()), list(rendered.specs.values()), rendered.mjml
         )
