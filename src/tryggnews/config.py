@@ -207,6 +207,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "send_lease_seconds",
+        "120",
+        "Seconds a sender's claim on a batch lasts unless renewed; a crashed sender's "
+        "rows are taken over after at most this long.",
+        _positive_int,
+    ),
+    Setting(
         "redirect_all_to",
         "",
         "Development only: deliver every message to this one address instead.",
@@ -302,6 +309,7 @@ class Settings:
     send_rate: float
     send_hourly_cap: int
     send_give_up_hours: int
+    send_lease_seconds: int
     redirect_all_to: str
     dkim_domain: str
     dkim_selector: str

@@ -32,6 +32,7 @@ from tryggnews.db.models import (
     IssueVariant,
     Subscriber,
 )
+from tryggnews.delivery.control import IssuePausedError
 from tryggnews.delivery.ledger import (
     ledger_counts,
     outstanding_variants,
@@ -39,7 +40,13 @@ from tryggnews.delivery.ledger import (
     snapshot_audience,
 )
 from tryggnews.delivery.message import MessageTemplate
-from tryggnews.delivery.sender import SendSummary, send_issue
+from tryggnews.delivery.sender import (
+    DeliveryOptions,
+    SendSummary,
+    check_transport,
+    ledger_summary,
+    send_issue,
+)
 from tryggnews.delivery.transports.base import Transport
 from tryggnews.errors import LintError, ValidationError
 from tryggnews.planning.calendar import to_view
@@ -190,16 +197,26 @@ class Publisher:
         batch_size: int,
         on_start: Callable[[int], None] | None = None,
         progress: Callable[[int], None] | None = None,
+        options: DeliveryOptions | None = None,
+        deliver: bool = True,
     ) -> SendSummary:
         """Snapshot the audience into the ledger and deliver to everyone not yet served.
 
         Refuses with ``LintError`` (nothing snapshotted, nothing sent) when the issue
-        fails lint. Safe to run again: rows already sent are never sent again.
+        fails lint, with ``TransportError`` when the transport cannot connect or log
+        in (checked first, so nothing is snapshotted either), and with
+        ``IssuePausedError`` when the send is paused. Safe to run again: rows already
+        sent are never sent again. ``deliver=False`` only snapshots and marks the
+        issue ``sending``, leaving delivery to ``tryggnews worker``.
         """
+        if deliver:
+            check_transport(transport)
         variants: dict[str, RenderedVariant] = {}
         with session_factory.begin() as session:
             issue = get_issue(session, issue_ref)
             issue_id = issue.id
+            if issue.status == IssueStatus.PAUSED:
+                raise IssuePausedError(issue.key)
             # A send that already started (or finished) resumes from its ledger; only a
             # fresh send is linted and snapshotted, in the same transaction as its
             # move to "sending", so a crash cannot leave half a snapshot.
@@ -214,6 +231,9 @@ class Publisher:
                 snapshot_audience(session, issue_id, planner, now=clock.now())
                 issue.status = IssueStatus.SENDING
                 variants.update(rendered.variants)
+        if not deliver:
+            with session_factory() as session:
+                return ledger_summary(ledger_counts(session, issue_id))
         with session_factory() as session:
             issue = get_issue(session, str(issue_id))
             # Only variants that still have recipients need a template; a resumed send
@@ -249,6 +269,7 @@ class Publisher:
             batch_size=batch_size,
             message_id_domain=self.messages.message_id_domain,
             progress=progress,
+            options=options,
         )
 
 

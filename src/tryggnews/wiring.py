@@ -6,8 +6,11 @@ import os
 import socket
 
 from tryggnews.config import Settings
+from tryggnews.delivery.dkim import DkimSigner
 from tryggnews.delivery.transports.base import Transport
+from tryggnews.delivery.transports.brevo import BrevoTransport
 from tryggnews.delivery.transports.outbox import MaildirTransport
+from tryggnews.delivery.transports.smtp import SmtpConfig, SmtpTransport
 from tryggnews.errors import ConfigError
 from tryggnews.planning.schedule import Schedule, load_schedule
 from tryggnews.publishing import MessageSettings, Publisher
@@ -48,6 +51,34 @@ def publisher(settings: Settings) -> Publisher:
 def transport(settings: Settings) -> Transport:
     if settings.transport == "outbox":
         return MaildirTransport(settings.outbox_dir)
+    if settings.transport == "smtp":
+        return SmtpTransport(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                security=settings.smtp_security,
+                envelope_from=settings.sender_address,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                timeout=settings.smtp_timeout,
+                messages_per_connection=settings.smtp_messages_per_connection,
+            ),
+            connections=settings.send_connections,
+            dkim=DkimSigner.from_file(
+                domain=settings.dkim_domain,
+                selector=settings.dkim_selector,
+                key_file=settings.dkim_private_key_file,
+            )
+            if settings.dkim_domain
+            else None,
+        )
+    if settings.transport == "brevo":
+        return BrevoTransport(
+            settings.brevo_api_key,
+            settings.brevo_base_url,
+            settings.brevo_batch_size,
+            connections=settings.send_connections,
+        )
     raise ConfigError(f"TRYGGNEWS_TRANSPORT={settings.transport}: not available")
 
 

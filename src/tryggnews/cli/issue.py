@@ -18,7 +18,8 @@ from tryggnews.cli.progress import progress_bar
 from tryggnews.clock import SystemClock
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue, list_issues
 from tryggnews.content.vocabulary import AUDIENCES, TOPICS, check_keys
-from tryggnews.delivery.ledger import ledger_counts
+from tryggnews.delivery.ledger import claim_holders, ledger_counts
+from tryggnews.delivery.ratelimit import SystemTicker
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.errors import LintError, ValidationError
 from tryggnews.planning.schedule import PlannedIssue
@@ -207,12 +208,17 @@ def issue_send(app: AppContext, issue_ref: str) -> None:
 
 
 def send_with_progress(app: AppContext, issue_ref: str) -> SendSummary:
+    # Imported here: tryggnews.cli.delivery adds its commands to this module's group.
+    from tryggnews.cli.delivery import delivery_options, stop_on_signal, warn, warn_about_sending
+
     settings = app.settings
     publisher = wiring.publisher(settings)
     transport = wiring.transport(settings)
+    ticker = SystemTicker()
     try:
-        with progress_bar(f"Sending {issue_ref}") as bar:
-            return publisher.send(
+        warn_about_sending(settings, transport)
+        with stop_on_signal(ticker) as stop, progress_bar(f"Sending {issue_ref}") as bar:
+            summary = publisher.send(
                 app.session_factory,
                 issue_ref,
                 transport=transport,
@@ -222,9 +228,17 @@ def send_with_progress(app: AppContext, issue_ref: str) -> SendSummary:
                 batch_size=settings.send_batch_size,
                 on_start=bar.start,
                 progress=bar.advance,
+                options=delivery_options(settings, stop=stop, ticker=ticker),
             )
     finally:
         transport.close()
+    if settings.redirect_all_to:
+        warn(f"every message of this send went to {settings.redirect_all_to} (redirect)")
+    if summary.paused:
+        click.echo(f"Paused: `tryggnews issue resume {issue_ref}` goes on.", err=True)
+    elif summary.stopped:
+        click.echo(f"Stopped: `tryggnews issue send {issue_ref}` goes on.", err=True)
+    return summary
 
 
 def print_summary(summary: SendSummary) -> None:
@@ -252,3 +266,11 @@ def issue_status(app: AppContext, issue_ref: str) -> None:
         for state, count in sorted(counts.items(), key=lambda item: item[0].value):
             click.echo(f"  {state.value:<9} {count}")
         click.echo(f"  {'total':<9} {sum(counts.values())}")
+        now = SystemClock().now()
+        for holder in claim_holders(session, target.id):
+            lease = (
+                "lease ran out: the worker is gone, its rows are free to take"
+                if holder.until is None or holder.until < now
+                else f"lease until {holder.until:%Y-%m-%d %H:%M:%S} UTC"
+            )
+            click.echo(f"  claimed by {holder.worker_id}: {holder.rows} rows, {lease}")

@@ -470,6 +470,43 @@ def ledger_counts(session: Session, issue_id: int) -> dict[DeliveryStatus, int]:
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimHolder:
+    """A worker holding claims on an issue's rows, and until when (its lease)."""
+
+    worker_id: str
+    rows: int
+    until: datetime | None
+
+
+def claim_holders(session: Session, issue_id: int) -> list[ClaimHolder]:
+    """Who holds claimed rows of the issue, by worker; a lease in the past is a dead worker's."""
+    rows = session.execute(
+        select(Delivery.claimed_by, func.count(), func.max(Delivery.claimed_until))
+        .where(Delivery.issue_id == issue_id, Delivery.status == DeliveryStatus.CLAIMED)
+        .group_by(Delivery.claimed_by)
+        .order_by(Delivery.claimed_by)
+    )
+    return [ClaimHolder(worker or "?", count, until) for worker, count, until in rows]
+
+
+def extend_claims(session: Session, *, worker_id: str, now: datetime, lease: timedelta) -> int:
+    """Renew the lease on every row ``worker_id`` holds; returns how many.
+
+    A live worker calls this well within its lease, so its claims never run out
+    while it is still sending, however slow the server; a dead worker stops
+    renewing and its rows become claimable within one lease. A row another worker
+    took over meanwhile is not touched (``claimed_by`` no longer matches).
+    """
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.CLAIMED, Delivery.claimed_by == worker_id)
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def outstanding_variants(session: Session, issue_id: int) -> set[str]:
     """Variant keys of the rows still to send; each needs a message template."""
     return set(

@@ -46,6 +46,11 @@ class Transport(Protocol):
     reports per-message trouble as results rather than exceptions; it raises
     (``TransportError``) only when it cannot send at all, e.g. refused
     credentials. ``close`` releases connections; the sender calls it once.
+
+    Optional: ``check(self) -> None`` tests the configuration (connect, log in,
+    ask the API for the account) and raises ``TransportError`` naming the setting
+    to fix; the sender calls it, when present, before anything is claimed
+    (``sender.check_transport``). The SMTP and Brevo transports have it.
     """
 
     name: str

@@ -1,0 +1,354 @@
+"""Send throughput: tryggnews end to end against raw smtplib, into the same loopback SMTP sink.
+
+    python benchmarks/send_throughput.py [--subscribers 20000] [--connections 1]
+                                         [--sink aiosmtpd|raw]
+
+Creates N subscribers in a fresh SQLite database and starts a sink SMTP server
+on 127.0.0.1 in a separate process (so it does not share the sender's GIL):
+``aiosmtpd`` (a Python SMTP server, the slower sink) or ``raw`` (a minimal
+asyncio socket sink that answers 250 to everything). Then, in the same run:
+
+(a) baseline: raw ``smtplib`` sends N pre-built messages of the same size as the
+    newsletter over the same number of connections (one thread each, one
+    connection per thread reused throughout, ``sendmail`` per recipient);
+(b) tryggnews: ``Publisher.send`` with the SMTP transport — lint, snapshot,
+    claim, personalise, build, transmit, record — for the whole issue.
+
+Prints messages/second for both, the ratio (b)/(a), total time and peak RSS;
+the last line is machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import secrets
+import smtplib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SENDER = "nyhetsbrev@trygg.example.se"
+SECRET = "benchmark-secret-key-0123456789-abcdefghij"
+
+# --- the sinks (run in their own process) -----------------------------------------------
+
+
+class RawSink(asyncio.Protocol):
+    """Just enough SMTP to take messages: 250 to every command, 354 to DATA."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.buffer = bytearray()
+        self.in_data = False
+        self.scan_from = 0
+        transport.write(b"220 sink ESMTP\r\n")  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        out = []
+        while True:
+            if self.in_data:
+                end = buffer.find(b"\r\n.\r\n", max(0, self.scan_from - 4))
+                if end < 0:
+                    self.scan_from = len(buffer)
+                    break
+                del buffer[: end + 5]
+                self.in_data, self.scan_from = False, 0
+                out.append(b"250 2.0.0 queued\r\n")
+                continue
+            end = buffer.find(b"\r\n")
+            if end < 0:
+                break
+            command = bytes(buffer[:4]).upper()
+            del buffer[: end + 2]
+            if command == b"DATA":
+                self.in_data = True
+                out.append(b"354 go ahead\r\n")
+            elif command == b"QUIT":
+                out.append(b"221 bye\r\n")
+                self.transport.write(b"".join(out))  # type: ignore[attr-defined]
+                self.transport.close()
+                return
+            elif command == b"EHLO":
+                out.append(b"250-sink\r\n250 8BITMIME\r\n")
+            else:
+                out.append(b"250 OK\r\n")
+        if out:
+            self.transport.write(b"".join(out))  # type: ignore[attr-defined]
+
+
+class _AcceptAll:
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        return "250 OK queued"
+
+
+def run_sink(kind: str) -> None:
+    """Serve on a free loopback port; print the port; run until killed."""
+    loop = asyncio.new_event_loop()
+    if kind == "raw":
+        factory: object = RawSink
+    else:
+        from aiosmtpd.smtp import SMTP
+
+        def factory() -> SMTP:
+            return SMTP(_AcceptAll(), hostname="sink", data_size_limit=0)
+
+    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))  # type: ignore[arg-type]
+    print(server.sockets[0].getsockname()[1], flush=True)
+    loop.run_forever()
+
+
+# --- setup --------------------------------------------------------------------------------
+
+
+def make_database(url: str, subscribers: int) -> None:
+    from sqlalchemy import insert
+
+    from tryggnews.content.issues import add_block, create_issue
+    from tryggnews.db.engine import make_engine, make_session_factory
+    from tryggnews.db.migrate import upgrade
+    from tryggnews.db.models import Subscriber, SubscriberStatus
+    from tryggnews.sample.loader import load_sample_blocks
+
+    engine = make_engine(url)
+    upgrade(engine)
+    session_factory = make_session_factory(engine)
+    with session_factory.begin() as session:
+        blocks = load_sample_blocks(session, author="benchmark")
+        issue = create_issue(
+            session,
+            key="2027-1",
+            year=2027,
+            number=1,
+            title="Trygg i Österåker nummer 1",
+            subject="Trygg i Österåker: påsklov, båtar och grannsamverkan",
+            intro_md="Hej! Här kommer vårens nyhetsbrev från kommunen och polisen.",
+        )
+        for block in blocks:
+            add_block(session, issue, block)
+    now = datetime.now(UTC)
+    chunk = 5000  # inserted a chunk at a time: the setup's memory stays flat too
+    for start in range(0, subscribers, chunk):
+        rows = [
+            {
+                "email": f"person{n:07d}@example.org",
+                "email_key": f"person{n:07d}@example.org",
+                "name": f"Person {n}",
+                "language": "sv",
+                "audiences": [],
+                "topics": [],
+                "status": SubscriberStatus.ACTIVE,
+                "token_salt": secrets.token_hex(8),
+                "source": "benchmark",
+                "legal_basis": "public-task",
+                "soft_bounces": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(start, min(subscribers, start + chunk))
+        ]
+        with session_factory.begin() as session:
+            session.execute(insert(Subscriber), rows)
+    engine.dispose()
+
+
+def sample_messages(settings: object, count: int) -> list[bytes]:
+    """``count`` finished newsletter messages (CRLF), as the pipeline builds them."""
+    from tryggnews import wiring
+    from tryggnews.content.issues import get_issue
+    from tryggnews.content.variants import VariantPlanner
+    from tryggnews.content.views import issue_view
+    from tryggnews.db.engine import make_engine, make_session_factory
+    from tryggnews.delivery.message import MessageTemplate
+
+    publisher = wiring.publisher(settings)  # type: ignore[arg-type]
+    engine = make_engine(settings.database_url)  # type: ignore[attr-defined]
+    with make_session_factory(engine)() as session:
+        issue = get_issue(session, "2027-1")
+        blocks = publisher.blocks_of(issue)
+        spec = VariantPlanner(blocks).variant_for([], [])
+        variant = publisher.render(issue_view(issue), [spec]).variants[spec.key]
+    engine.dispose()
+    template = MessageTemplate.from_variant(
+        variant,
+        sender_name="Trygg i Österåker",
+        sender_address=SENDER,
+        list_id_domain="trygg.example.se",
+        unsubscribe_address="avregistrera@trygg.example.se",
+        base_url="https://trygg.example.se",
+    )
+    messages = []
+    for n in range(count):
+        raw = template.build(
+            to_address=f"person{n:07d}@example.org",
+            to_name=f"Person {n}",
+            manage_token=secrets.token_urlsafe(60),
+            unsubscribe_token=secrets.token_urlsafe(60),
+            message_id=f"<bench.{n}.{secrets.token_hex(6)}@trygg.example.se>",
+            date=datetime.now(UTC),
+        )
+        messages.append(raw.replace(b"\n", b"\r\n"))
+    return messages
+
+
+# --- the two measurements -----------------------------------------------------------------
+
+
+def baseline(port: int, total: int, connections: int, messages: list[bytes]) -> float:
+    """Seconds for raw smtplib to send ``total`` messages over ``connections`` connections."""
+    counter = iter(range(total))
+    lock = threading.Lock()
+
+    def work() -> None:
+        smtp = smtplib.SMTP("127.0.0.1", port, timeout=30)
+        smtp.ehlo()
+        try:
+            while True:
+                with lock:
+                    n = next(counter, None)
+                if n is None:
+                    break
+                smtp.sendmail(SENDER, [f"person{n:07d}@example.org"], messages[n % len(messages)])
+        finally:
+            smtp.quit()
+
+    threads = [threading.Thread(target=work) for _ in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+class RssSampler:
+    """The highest resident set size seen while it runs (``ru_maxrss`` covers the whole
+    process, setup included; this isolates one phase). Linux ``/proc`` only."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+            if self._done.wait(0.05):
+                return
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def pipeline(settings: object) -> tuple[float, int]:
+    """Seconds for tryggnews to send the whole issue, and how many it delivered."""
+    from tryggnews import wiring
+    from tryggnews.clock import SystemClock
+    from tryggnews.db.engine import make_engine, make_session_factory
+    from tryggnews.delivery.sender import DeliveryOptions
+
+    engine = make_engine(settings.database_url)  # type: ignore[attr-defined]
+    transport = wiring.transport(settings)  # type: ignore[arg-type]
+    publisher = wiring.publisher(settings)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    try:
+        summary = publisher.send(
+            make_session_factory(engine),
+            "2027-1",
+            transport=transport,
+            signer=wiring.signer(settings),  # type: ignore[arg-type]
+            clock=SystemClock(),
+            worker_id="benchmark",
+            batch_size=settings.send_batch_size,  # type: ignore[attr-defined]
+            options=DeliveryOptions(suppression_key=SECRET),
+        )
+    finally:
+        transport.close()
+        engine.dispose()
+    return time.perf_counter() - started, summary.accepted_now
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=20_000, help="recipients (20000)")
+    parser.add_argument("--connections", type=int, default=1, help="parallel SMTP connections")
+    parser.add_argument("--sink", choices=("aiosmtpd", "raw"), default="aiosmtpd")
+    parser.add_argument("--run-sink", choices=("aiosmtpd", "raw"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_sink:
+        run_sink(args.run_sink)
+        return
+
+    # Everything a running worker has loaded; Python's imports are not the send's cost.
+    import tryggnews.cli  # noqa: F401
+    from tryggnews.config import load_settings
+
+    began = time.perf_counter()
+    sink = subprocess.Popen(
+        [sys.executable, __file__, "--run-sink", args.sink], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert sink.stdout is not None
+        port = int(sink.stdout.readline())
+        with tempfile.TemporaryDirectory(prefix="tryggnews-bench-") as folder:
+            url = f"sqlite:///{folder}/bench.db"
+            make_database(url, args.subscribers)
+            settings = load_settings(
+                environ={},
+                dotenv_path=None,
+                database_url=url,
+                transport="smtp",
+                smtp_host="127.0.0.1",
+                smtp_port=str(port),
+                smtp_security="none",
+                send_connections=str(args.connections),
+                secret_key=SECRET,
+                sender_address=SENDER,
+                templates_dir=str(REPO / "templates"),
+                schedule=str(REPO / "schedule.toml"),
+                outbox_dir=f"{folder}/outbox",
+            )
+            messages = sample_messages(settings, 64)
+            size_kb = len(messages[0]) / 1024
+            base_s = baseline(port, args.subscribers, args.connections, messages)
+            with RssSampler() as sampler:
+                pipe_s, delivered = pipeline(settings)
+    finally:
+        sink.kill()
+        sink.wait()
+    if delivered != args.subscribers:
+        sys.exit(f"tryggnews delivered {delivered} of {args.subscribers}: not a valid run")
+    base_rate = args.subscribers / base_s
+    pipe_rate = args.subscribers / pipe_s
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"subscribers {args.subscribers}, connections {args.connections}, sink {args.sink}, "
+        f"message {size_kb:.1f} KB"
+    )
+    print(f"baseline (raw smtplib): {base_rate:8.0f} msg/s  ({base_s:.2f} s)")
+    print(f"tryggnews end to end:   {pipe_rate:8.0f} msg/s  ({pipe_s:.2f} s)")
+    print(f"ratio {pipe_rate / base_rate:.3f}; total {time.perf_counter() - began:.1f} s")
+    print(f"peak RSS {peak_mb:.1f} MB (process); {sampler.peak_kb / 1024:.1f} MB during the send")
+    print(
+        f"ratio={pipe_rate / base_rate:.3f} pipeline_msgs_per_s={pipe_rate:.0f} "
+        f"baseline_msgs_per_s={base_rate:.0f} peak_rss_mb={peak_mb:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,517 @@
+"""The Brevo transport: finished messages as ``messageVersions`` over Brevo's HTTP API.
+
+Brevo takes JSON, not MIME, so each finished message is parsed back with the
+standard library (subject, sender, both parts, the list headers) into one
+*message version* with one recipient. Parsing costs about a millisecond a
+message; Brevo's own rate (≈100 calls a minute) is far below that, and the
+transport stays a transport: the same finished messages as SMTP and the outbox
+get, so every one of them says exactly what the reader receives.
+
+One API call carries up to ``batch_size`` versions (≤ 1000). Each call gets a
+fresh idempotency key (``headers.idempotencyKey``, a UUID) that is **reused when
+the same call is retried**, so a call that did arrive but whose answer was lost is
+not sent twice. What Brevo's answers mean:
+
+=====================  =======================================================
+201 ``messageIds``     every version accepted (ids in version order)
+429                    wait ``x-sib-ratelimit-reset`` seconds (capped), retry
+5xx, timeout, reset    retry the same call, same key, with backoff; after
+                       ``max_attempts`` the call's messages are ``retry`` (the
+                       ledger reschedules them) and the batch's other calls
+                       are not tried now
+400                    halve the call until the rejected versions are found:
+                       those are ``failed``, the rest go out — one address
+                       Brevo refuses never blocks the rest. If nothing was
+                       ever accepted and both halves are refused, the request
+                       itself is wrong: the send stops
+401, 402, 403, other   the send stops (``TransportStoppedError``) with Brevo's
+                       message and the setting to check; messages already
+                       accepted in the batch are reported, not sent again
+=====================  =======================================================
+
+Correlation: Brevo replaces the Message-ID, and its webhooks name a message by its
+own id. Each version therefore carries ``X-Mailin-custom: <our Message-ID>``,
+which Brevo echoes in every webhook event, so the bounce webhook finds the ledger
+row by the id the ledger already holds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.headerregistry import Address
+from typing import Any
+
+import requests
+
+from tryggnews.delivery.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.delivery.transports.errors import TransportStoppedError
+from tryggnews.errors import ConfigError, TransportError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.brevo.com"
+SEND_PATH = "/v3/smtp/email"
+ACCOUNT_PATH = "/v3/account"
+# Brevo's limit per call; the batch-size setting may only go lower.
+MAX_VERSIONS = 1000
+RATE_LIMIT_RESET = "x-sib-ratelimit-reset"
+# Brevo echoes this header's value in its webhook events (as "X-Mailin-custom").
+CORRELATION_HEADER = "X-Mailin-custom"
+# Headers of the finished message that Brevo is given as custom headers. Brevo
+# writes From, To, Subject, Date, Message-ID and the MIME structure itself.
+FORWARDED_HEADERS = (
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "Feedback-ID",
+    "Auto-Submitted",
+    "Precedence",
+)
+# Always per version, even in a call of one: they carry the recipient's own tokens/ids.
+PER_RECIPIENT_HEADERS = frozenset({"List-Unsubscribe", CORRELATION_HEADER})
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_TEMPORARY = (
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BrevoVersion:
+    """One finished message as a Brevo message version (one recipient)."""
+
+    message: OutgoingMessage
+    sender_email: str
+    sender_name: str
+    subject: str
+    html: str
+    text: str
+    to_name: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def version_from_message(message: OutgoingMessage) -> BrevoVersion:
+    """Parse a finished MIME message into a version; ``ValueError`` if it has no
+    HTML part, no sender, or a forwarded header that is not plain ASCII.
+
+    The recipient is ``message.recipient`` (the envelope), as for SMTP; the To
+    header only lends its display name when it names the same address.
+    """
+    parsed = message_from_bytes(message.raw, policy=policy.default)
+    senders: tuple[Address, ...] = parsed["From"].addresses if parsed["From"] is not None else ()
+    if len(senders) != 1:
+        raise ValueError("the message needs exactly one From address")
+    html_part = parsed.get_body(preferencelist=("html",))
+    if html_part is None:
+        raise ValueError("the message has no text/html part")
+    text_part = parsed.get_body(preferencelist=("plain",))
+    to_name = ""
+    if parsed["To"] is not None:
+        for address in parsed["To"].addresses:
+            if address.addr_spec.casefold() == message.recipient.casefold():
+                to_name = address.display_name
+    headers: dict[str, str] = {}
+    # The raw (RFC 2047-encoded, ASCII) values, unfolded: Brevo wants ASCII header values.
+    for name, value in parsed.raw_items():
+        wanted = next((h for h in FORWARDED_HEADERS if h.lower() == name.lower()), None)
+        if wanted is None:
+            continue
+        value = _FOLD.sub("", str(value)).strip()
+        if not value.isascii() or "\r" in value or "\n" in value:
+            raise ValueError(f"header {wanted} is not one line of ASCII")
+        headers[wanted] = value
+    if not message.message_id.isascii():
+        raise ValueError("the Message-ID is not ASCII")
+    headers[CORRELATION_HEADER] = message.message_id
+    return BrevoVersion(
+        message=message,
+        sender_email=senders[0].addr_spec,
+        sender_name=senders[0].display_name,
+        subject=str(parsed["Subject"] or ""),
+        html=str(html_part.get_content()),
+        text=str(text_part.get_content()) if text_part is not None else "",
+        to_name=to_name,
+        headers=headers,
+    )
+
+
+def payload_for(versions: Sequence[BrevoVersion], idempotency_key: str) -> dict[str, Any]:
+    """The JSON body of one call. All versions must share the sender.
+
+    Headers equal in every version go to the top level once; per-recipient ones
+    (``List-Unsubscribe``, the correlation id) always sit in their version. The
+    top-level subject and parts are the first version's — Brevo requires them
+    when versions bring their own — and every version carries its own parts.
+    """
+    first = versions[0]
+    shared = {
+        name: value
+        for name, value in first.headers.items()
+        if name not in PER_RECIPIENT_HEADERS and all(v.headers.get(name) == value for v in versions)
+    }
+    entries = []
+    for version in versions:
+        recipient: dict[str, str] = {"email": version.message.recipient}
+        if version.to_name:
+            recipient["name"] = version.to_name
+        entry: dict[str, Any] = {
+            "to": [recipient],
+            "htmlContent": version.html,
+            "textContent": version.text,
+            "headers": {k: v for k, v in version.headers.items() if k not in shared},
+        }
+        if version.subject != first.subject:
+            entry["subject"] = version.subject
+        entries.append(entry)
+    sender = {"email": first.sender_email}
+    if first.sender_name:
+        sender["name"] = first.sender_name
+    return {
+        "sender": sender,
+        "subject": first.subject,
+        "htmlContent": first.html,
+        "textContent": first.text,
+        "headers": {**shared, "idempotencyKey": idempotency_key},
+        "messageVersions": entries,
+    }
+
+
+class _Rejected(Exception):
+    """Brevo answered 400 to one call: something in it is invalid."""
+
+
+class _Unavailable(Exception):
+    """Brevo did not answer usefully within the retries: try the messages later."""
+
+
+@dataclass
+class _SendState:
+    """What the calls of one ``send`` share (they may run in parallel)."""
+
+    stopped: TransportError | None = None
+    unavailable: str | None = None
+
+
+class BrevoTransport:
+    """Sends batches through ``POST {base_url}/v3/smtp/email``.
+
+    ``batch_size`` versions per call (1–1000); ``connections`` calls at once;
+    ``timeout`` seconds per HTTP request. ``sleep`` is how waiting is done
+    (tests pass a recorder). Call ``check`` before a send: a wrong key or base URL
+    then refuses it before anything is claimed. ``close`` closes the HTTP session
+    (given or made) and the call threads.
+    """
+
+    name = "brevo"
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        batch_size: int = 50,
+        timeout: float = 30.0,
+        session: requests.Session | None = None,
+        *,
+        connections: int = 1,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 4,
+        max_rate_limit_waits: int = 10,
+        max_wait: float = 60.0,
+        backoff: float = 1.0,
+    ) -> None:
+        if not api_key:
+            raise ConfigError(
+                "TRYGGNEWS_BREVO_API_KEY is empty: create an API key in Brevo "
+                "(SMTP & API → API keys) or choose another TRYGGNEWS_TRANSPORT"
+            )
+        if not api_key.isascii() or not api_key.isprintable():
+            raise ConfigError("TRYGGNEWS_BREVO_API_KEY must be one line of ASCII")
+        if not 1 <= batch_size <= MAX_VERSIONS:
+            raise ConfigError(
+                f"TRYGGNEWS_BREVO_BATCH_SIZE={batch_size}: Brevo takes 1 to {MAX_VERSIONS} "
+                "message versions per call"
+            )
+        if connections < 1 or max_attempts < 1:
+            raise ValueError("connections and max_attempts must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.batch_size = batch_size
+        self.timeout = timeout
+        self.connections = connections
+        self.max_attempts = max_attempts
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.max_wait = max_wait
+        self.backoff = backoff
+        self._sleep = sleep
+        self._session = session or requests.Session()
+        self._headers = {
+            "api-key": api_key,
+            "content-type": "application/json",
+            "accept": "application/json",
+        }
+        self._pool: ThreadPoolExecutor | None = None
+        self._random = random.Random()
+        # Set once Brevo accepted any call of ours: from then on a refused single
+        # version is that message's fault, not the request's.
+        self._proven = False
+
+    # --- the Transport protocol ----------------------------------------------------
+
+    def check(self) -> None:
+        """Ask Brevo for the account (``GET /v3/account``); ``TransportError`` naming
+        the setting to fix when the key is refused or the API cannot be reached."""
+        url = self.base_url + ACCOUNT_PATH
+        try:
+            response = self._session.get(url, headers=self._headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransportError(
+                f"cannot reach Brevo at {self.base_url} ({type(exc).__name__}): check "
+                "TRYGGNEWS_BREVO_BASE_URL and the network"
+            ) from None
+        with response:
+            if response.ok:
+                return
+            status = response.status_code
+            if status >= 500 or status == 429:
+                raise TransportError(
+                    f"Brevo is not available now ({status} {_brevo_message(response)}): "
+                    "try the send again later"
+                )
+            raise TransportError(_refusal(status, _brevo_message(response), url))
+
+    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+        """One result per message. Raises ``TransportStoppedError`` (carrying the
+        answers already got) when Brevo refuses the send as a whole."""
+        results: list[SendResult] = []
+        versions: list[BrevoVersion] = []
+        for message in batch:
+            try:
+                versions.append(version_from_message(message))
+            except (ValueError, LookupError, AttributeError) as exc:
+                # A message the parser cannot read fails alone; the batch goes on.
+                results.append(_result(message, SendStatus.FAILED, f"not sendable: {exc}"))
+        calls = list(self._calls(versions))
+        state = _SendState()
+        if len(calls) > 1 and self.connections > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.connections, thread_name_prefix="brevo")
+            answers = list(self._pool.map(lambda call: self._deliver(call, state), calls))
+        else:
+            answers = [self._deliver(call, state) for call in calls]
+        for answer in answers:
+            results += answer
+        if state.stopped is not None:
+            raise TransportStoppedError(str(state.stopped), results) from None
+        return results
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._session.close()
+
+    # --- one batch -----------------------------------------------------------------
+
+    def _calls(self, versions: Sequence[BrevoVersion]) -> Iterator[list[BrevoVersion]]:
+        """Calls of at most ``batch_size`` versions, each with a single sender."""
+        by_sender: dict[tuple[str, str], list[BrevoVersion]] = {}
+        for version in versions:
+            by_sender.setdefault((version.sender_email, version.sender_name), []).append(version)
+        for group in by_sender.values():
+            for start in range(0, len(group), self.batch_size):
+                yield group[start : start + self.batch_size]
+
+    def _deliver(self, versions: list[BrevoVersion], state: _SendState) -> list[SendResult]:
+        """One call's results. After a stop, messages not answered are left out (the
+        sender hands them back); after Brevo stayed unavailable they are ``retry``."""
+        if state.stopped is not None:
+            return []
+        if state.unavailable is not None:
+            return [_retry(v, f"not attempted: {state.unavailable}") for v in versions]
+        answered: list[SendResult] = []
+        try:
+            self._send_isolating(versions, answered)
+        except _Unavailable as exc:
+            state.unavailable = str(exc)
+            done = {r.delivery_id for r in answered}
+            answered += [_retry(v, str(exc)) for v in versions if v.message.delivery_id not in done]
+        except TransportError as exc:
+            state.stopped = state.stopped or exc
+        return answered
+
+    def _send_isolating(self, versions: list[BrevoVersion], answered: list[SendResult]) -> None:
+        try:
+            ids = self._post(versions)
+        except _Rejected as rejection:
+            self._isolate(versions, rejection, answered)
+            return
+        self._proven = True
+        answered += _accepted(versions, ids)
+
+    def _isolate(
+        self, versions: list[BrevoVersion], rejection: _Rejected, answered: list[SendResult]
+    ) -> None:
+        """Brevo refused a call with 400: send its halves separately (new keys — the
+        refused call was not processed) until the refused versions are found."""
+        if len(versions) == 1:
+            if not self._proven:
+                raise TransportError(_refusal(400, str(rejection), self.base_url + SEND_PATH))
+            answered.append(_result(versions[0].message, SendStatus.FAILED, f"Brevo: {rejection}"))
+            return
+        middle = len(versions) // 2
+        refused: list[tuple[list[BrevoVersion], _Rejected]] = []
+        for half in (versions[:middle], versions[middle:]):
+            try:
+                ids = self._post(half)
+            except _Rejected as exc:
+                refused.append((half, exc))
+                continue
+            self._proven = True
+            answered += _accepted(half, ids)
+        if len(refused) == 2 and not self._proven:
+            # Both halves refused and nothing ever accepted: the request itself (the
+            # sender, a header), not one recipient, is what Brevo objects to.
+            raise TransportError(_refusal(400, str(rejection), self.base_url + SEND_PATH))
+        for half, half_rejection in refused:
+            self._isolate(half, half_rejection, answered)
+
+    # --- one call ------------------------------------------------------------------
+
+    def _post(self, versions: Sequence[BrevoVersion]) -> list[str]:
+        """Make one call, retrying it with the same idempotency key; Brevo's ids.
+
+        Raises ``_Rejected`` (400), ``_Unavailable`` (retries used up) or
+        ``TransportError`` (refused: the send must stop).
+        """
+        key = str(uuid.uuid4())
+        body = json.dumps(payload_for(versions, key), ensure_ascii=False).encode("utf-8")
+        url = self.base_url + SEND_PATH
+        failures = waits = 0
+        while True:
+            try:
+                response = self._session.post(
+                    url, data=body, headers=self._headers, timeout=self.timeout
+                )
+            except _TEMPORARY as exc:
+                failures += 1
+                problem = f"no answer from Brevo ({type(exc).__name__})"
+            except requests.RequestException as exc:
+                raise TransportError(
+                    f"cannot call Brevo at {url} ({exc}): check TRYGGNEWS_BREVO_BASE_URL"
+                ) from None
+            else:
+                with response:
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        return _message_ids(response)
+                    said = _brevo_message(response)
+                    if status == 429:
+                        waits += 1
+                        if waits > self.max_rate_limit_waits:
+                            raise _Unavailable(f"Brevo kept answering 429 (rate limit): {said}")
+                        delay = self._reset_delay(response.headers.get(RATE_LIMIT_RESET), waits)
+                        logger.info("Brevo rate limit: waiting %.1f s (key %s)", delay, key)
+                        self._sleep(delay)
+                        continue
+                    if status == 400:
+                        raise _Rejected(said)
+                    if status < 500:
+                        raise TransportError(_refusal(status, said, url))
+                    failures += 1
+                    problem = f"Brevo answered {status} ({said})"
+            if failures >= self.max_attempts:
+                raise _Unavailable(f"{problem}; gave up after {failures} attempts")
+            delay = self._backoff_delay(failures)
+            logger.warning("%s; retrying in %.1f s with the same key %s", problem, delay, key)
+            self._sleep(delay)
+
+    def _backoff_delay(self, failures: int) -> float:
+        # Exponential with jitter (half fixed, half random), capped by max_wait.
+        base = min(self.backoff * 2.0 ** (failures - 1), self.max_wait)
+        return base / 2 + base / 2 * self._random.random()
+
+    def _reset_delay(self, header: str | None, waits: int) -> float:
+        try:
+            seconds = float(header) if header is not None else None
+        except ValueError:
+            seconds = None
+        if seconds is None or seconds != seconds:  # missing, malformed or NaN
+            return self._backoff_delay(waits)
+        return min(max(seconds, 0.0), self.max_wait)
+
+
+def _result(message: OutgoingMessage, status: SendStatus, detail: str) -> SendResult:
+    return SendResult(message.delivery_id, status, detail)
+
+
+def _retry(version: BrevoVersion, detail: str) -> SendResult:
+    return _result(version.message, SendStatus.RETRY, detail)
+
+
+def _accepted(versions: Sequence[BrevoVersion], ids: Sequence[str]) -> list[SendResult]:
+    return [
+        _result(v.message, SendStatus.ACCEPTED, f"brevo {ids[i]}" if i < len(ids) else "brevo")
+        for i, v in enumerate(versions)
+    ]
+
+
+def _message_ids(response: requests.Response) -> list[str]:
+    try:
+        data = response.json()
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    ids = data.get("messageIds")
+    if isinstance(ids, list):
+        return [str(i) for i in ids]
+    single = data.get("messageId")
+    return [str(single)] if single is not None else []
+
+
+def _brevo_message(response: requests.Response) -> str:
+    """Brevo's own words from an error answer: ``code: message``, or the start of the body."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and ("message" in data or "code" in data):
+        code, message = data.get("code"), data.get("message")
+        return ": ".join(str(part) for part in (code, message) if part)
+    text = response.text.strip()
+    return text[:200] if text else response.reason or "no explanation"
+
+
+def _refusal(status: int, said: str, url: str) -> str:
+    """Why the send stops, with Brevo's words and what to check."""
+    if status == 401:
+        return f"Brevo refused the API key ({status} {said}): check TRYGGNEWS_BREVO_API_KEY"
+    if status == 402:
+        return (
+            f"Brevo refused the send ({status} {said}): the account is out of credits or its "
+            "plan does not allow this send; add credits in Brevo, then run the send again"
+        )
+    if status == 403:
+        return (
+            f"Brevo does not allow this ({status} {said}): check the API key's permissions "
+            "and authorised IP addresses in Brevo (TRYGGNEWS_BREVO_API_KEY)"
+        )
+    if status == 400:
+        return (
+            f"Brevo rejected the request ({status} {said}): check that TRYGGNEWS_SENDER_ADDRESS "
+            "is a verified sender in Brevo"
+        )
+    if status in (404, 405):
+        return f"no Brevo API at {url} ({status}): check TRYGGNEWS_BREVO_BASE_URL"
+    if status == 413:
+        return f"Brevo found the request too large ({said}): lower TRYGGNEWS_BREVO_BATCH_SIZE"
+    return f"Brevo answered {status} ({said}): check the Brevo account and TRYGGNEWS_BREVO_*"
