@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: demo test lint types serve screenshots clean
 
@@ -23,7 +24,16 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-test: lint types
+# axe-core for the accessibility checks in the browser tests, pinned by package-lock.json.
+# Without npm the browser tests skip those checks (and fail under TRYGGNEWS_REQUIRE_BROWSER=1).
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else \
+		echo "npm not found: install Node.js (apt-get install npm) for the accessibility checks"; \
+	fi
+
+test: lint types $(NODE_STAMP)
 	$(BIN)/pytest
 
 serve: $(STAMP)
@@ -33,4 +43,4 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshot_newsletter.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -7,10 +7,14 @@ as "[bold]" in someone's name is shown as it is and not read as markup.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import TextIO, TypeVar
 
 import click
 from rich.console import Console
@@ -25,8 +29,11 @@ from tryggnews.clock import SystemClock
 from tryggnews.content.vocabulary import AUDIENCES
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.db.migrate import current_revision, head_revision
-from tryggnews.db.models import Subscriber, SubscriberStatus
+from tryggnews.db.models import Subscriber, SubscriberStatus, Suppression
 from tryggnews.errors import ConfigError
+from tryggnews.subscribers.consent import history
+from tryggnews.subscribers.emails import normalise_email
+from tryggnews.subscribers.gdpr import erase_address, export_person, purge_unconfirmed
 from tryggnews.subscribers.importer import (
     BASES,
     EXPORT_FORMATS,
@@ -37,8 +44,13 @@ from tryggnews.subscribers.importer import (
     export_subscribers,
     parse_csv,
 )
+from tryggnews.subscribers.lifecycle import Actor, find_subscriber
+from tryggnews.subscribers.suppression import address_hash
 
 STATUS_CHOICE = click.Choice([status.value for status in SubscriberStatus])
+# Consent events made from this command line say so.
+CHANNEL = "cli"
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -65,7 +77,8 @@ def _database(app: AppContext) -> Iterator[sessionmaker[Session]]:
 
 @cli.group()
 def subscribers() -> None:
-    """Subscriber lists: import a CSV file, export, count."""
+    """Subscriber lists and people: import, export, count; one person's consent history,
+    their data export and erasure; the purge of unconfirmed sign-ups."""
 
 
 @subscribers.command("import")
@@ -110,6 +123,7 @@ def import_command(
     unless --skip-invalid is given. Importing the same file again changes nothing;
     unsubscribed people are never subscribed again.
     """
+    secret_key = app.settings.require_secret_key()
     plan = parse_csv(file)
     source = source if source is not None else f"import:{file.name}"[:MAX_SOURCE_CHARS]
     with (
@@ -117,6 +131,9 @@ def import_command(
         session_factory.begin() as session,
         progress_bar(f"Importing {file.name}") as bar,
     ):
+        # The whole list is read once (it holds only hashes): one query instead of
+        # one per row, which a 50,000-row import would notice.
+        suppressed = set(session.scalars(select(Suppression.email_hash)))
         bar.start(len(plan.rows))
         result = apply_import(
             session,
@@ -126,6 +143,8 @@ def import_command(
             now=SystemClock().now(),
             skip_invalid=skip_invalid,
             dry_run=dry_run,
+            is_suppressed=lambda key: address_hash(secret_key, key) in suppressed,
+            email_hash=functools.partial(address_hash, secret_key),
             progress=bar.advance,
         )
     _print_import_report(file, result)
@@ -201,21 +220,27 @@ def export_command(
 def _export_to_file(
     session: Session, fmt: ExportFormat, out: Path, statuses: list[SubscriberStatus] | None
 ) -> int:
-    # Written beside the target and renamed, so a failure never leaves half a list;
-    # created private because it is personal data. The CSV gets a BOM so Excel
-    # reads å, ä and ö correctly.
+    # The CSV gets a BOM so Excel reads å, ä and ö correctly.
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    return _write_private(
+        out, encoding, lambda handle: export_subscribers(session, fmt, handle, statuses=statuses)
+    )
+
+
+def _write_private(out: Path, encoding: str, write: Callable[[TextIO], T]) -> T:
+    """Write ``out`` through ``write``: beside the target, then renamed, so a failure
+    never leaves half a file; created private because it is personal data."""
     partial = out.with_name(f".{out.name}.partial")
     try:
         partial.touch(mode=0o600)
-        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
         with partial.open("w", encoding=encoding, newline="") as handle:
-            count = export_subscribers(session, fmt, handle, statuses=statuses)
+            result = write(handle)
         partial.replace(out)
     except OSError as exc:
         raise ConfigError(f"{out}: cannot write the export ({exc.strerror})") from None
     finally:
         partial.unlink(missing_ok=True)
-    return count
+    return result
 
 
 @subscribers.command("list")
@@ -267,3 +292,105 @@ def _count(
     for (audiences,) in session.execute(audience_query.execution_options(yield_per=1000)):
         by_audience.update(audiences or [""])
     return by_status, by_audience, sum(by_status.values())
+
+
+@subscribers.command("history")
+@click.argument("email")
+@pass_app
+@handle_errors
+def history_command(app: AppContext, email: str) -> None:
+    """List the consent events of EMAIL, oldest first: when, what, through which channel,
+    under which legal basis, and for sign-ups the version and SHA-256 of the text shown.
+
+    Works also for an erased address: its events are kept under a keyed hash.
+    """
+    secret_key = app.settings.require_secret_key()
+    address, email_key = normalise_email(email)
+    with _database(app) as session_factory, session_factory() as session:
+        subscriber = find_subscriber(session, email_key)
+        events = history(session, address_hash(secret_key, email_key))
+        if subscriber is None:
+            stored = "no subscriber is stored for it"
+        else:
+            stored = f"stored as subscriber {subscriber.id}, status {subscriber.status.value}"
+    click.echo(f"Consent history of {address}: {len(events)} event(s); {stored}.")
+    for event in events:
+        text = ""
+        if event.text_version:
+            text = f"  text {event.text_version} sha256 {event.text_sha256}"
+        details = json.dumps(event.details, ensure_ascii=False, sort_keys=True)
+        click.echo(
+            f"{event.created_at.isoformat(timespec='seconds')}  {event.kind.value:<19}"
+            f"  {event.channel:<16}  {event.legal_basis:<11}{text}  {details}"
+        )
+
+
+@subscribers.command("export-person")
+@click.argument("email")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the JSON to FILE (readable only by you) instead of standard output.",
+)
+@pass_app
+@handle_errors
+def export_person_command(app: AppContext, email: str, out: Path | None) -> None:
+    """Export everything stored about EMAIL as JSON (a GDPR access request): the
+    subscriber, their consent events, the issues sent to them, any suppression."""
+    secret_key = app.settings.require_secret_key()
+    _address, email_key = normalise_email(email)
+    with _database(app) as session_factory, session_factory() as session:
+        data = export_person(
+            session, email_key=email_key, secret_key=secret_key, now=SystemClock().now()
+        )
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        _write_private(out, "utf-8", lambda handle: handle.write(text))
+        click.echo(f"Wrote the data of {email} to {out}.", err=True)
+
+
+@subscribers.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+@handle_errors
+def erase_command(app: AppContext, email: str, yes: bool) -> None:
+    """Erase EMAIL (a GDPR erasure request): delete the subscriber and keep only a keyed
+    hash of the address, on the suppression list, so no import or sign-up adds it again.
+
+    Consent events and the send log stay, without the person. An address that is not
+    stored is put on the suppression list all the same.
+    """
+    secret_key = app.settings.require_secret_key()
+    address, email_key = normalise_email(email)
+    if not yes:
+        click.confirm(f"Erase everything stored about {address}? This cannot be undone", abort=True)
+    by = Actor(channel=CHANNEL, now=SystemClock().now(), secret_key=secret_key)
+    with _database(app) as session_factory, session_factory.begin() as session:
+        stored = erase_address(session, email_key, by=by)
+    if stored:
+        click.echo(f"Erased {address}; the address is on the suppression list.")
+    else:
+        click.echo(f"Nothing was stored for {address}; the address is now on the suppression list.")
+
+
+@subscribers.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Delete sign-ups not confirmed within this many days. "
+    "Default: TRYGGNEWS_PURGE_UNCONFIRMED_DAYS.",
+)
+@pass_app
+@handle_errors
+def purge_command(app: AppContext, days: int | None) -> None:
+    """Delete sign-ups that were never confirmed (the scheduler also does this daily)."""
+    days = days or app.settings.purge_unconfirmed_days
+    with _database(app) as session_factory, session_factory.begin() as session:
+        count = purge_unconfirmed(
+            session, now=SystemClock().now(), older_than=timedelta(days=days), channel=CHANNEL
+        )
+    click.echo(f"Deleted {count} sign-up(s) not confirmed within {days} day(s).")

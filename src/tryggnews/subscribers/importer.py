@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tryggnews.content.vocabulary import AUDIENCES, LANGUAGES, TOPICS, check_keys
-from tryggnews.db.models import Subscriber, SubscriberStatus
+from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.errors import TryggnewsError, ValidationError
 from tryggnews.subscribers.emails import normalise_email
 
@@ -413,20 +413,28 @@ def apply_import(
     skip_invalid: bool = False,
     dry_run: bool = False,
     is_suppressed: Callable[[str], bool] = _never_suppressed,
+    email_hash: Callable[[str], str] | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Bring the database in line with ``plan``; flush, never commit (the caller does).
 
     New addresses become ``active`` subscribers (an import under ``basis``
-    "public-task" or "consent" is an administrative act) with ``source`` and a fresh
-    token salt. Existing ones get the file's name, language, audiences and topics
-    where those differ (only for columns the file has); a pending one becomes
-    active; a paused or bounced one keeps its status. Unsubscribed people and
-    addresses ``is_suppressed(email_key)`` reports are skipped and listed. When the
-    plan has invalid rows and ``skip_invalid`` is false, or when ``dry_run``,
-    nothing is written but the totals still say what would happen.
+    "public-task" or "consent" is an administrative act) with ``source``, ``basis``
+    as their legal basis and a fresh token salt. Existing ones get the file's name,
+    language, audiences and topics where those differ (only for columns the file
+    has); a pending one becomes active under ``basis``; a paused or bounced one
+    keeps its status. Unsubscribed people and addresses ``is_suppressed(email_key)``
+    reports are skipped and listed. When the plan has invalid rows and
+    ``skip_invalid`` is false, or when ``dry_run``, nothing is written but the
+    totals still say what would happen.
     Existing subscribers are looked up ``chunk_size`` keys at a time.
+
+    With ``email_hash`` (``email_key -> keyed hash``, see ``suppression.address_hash``)
+    every written change is also a consent event on the ``import`` channel:
+    ``imported`` for each new person and each pending one made active,
+    ``preferences_changed`` (old and new values) for the others. The command line
+    always passes it; without it only the subscriber rows are written.
     """
     if basis not in BASES:
         raise ValidationError(f"unknown legal basis {basis!r}: choose from {', '.join(BASES)}")
@@ -442,22 +450,63 @@ def apply_import(
         refused=refused,
     )
     for chunk in _chunks(plan.rows, chunk_size):
-        new = _apply_chunk(session, plan.columns, chunk, result, now, is_suppressed)
+        events: list[dict[str, object]] = []
+        new = _apply_chunk(session, plan.columns, chunk, result, now, is_suppressed, basis, events)
         if result.written:
             for row in new:
-                row.update(source=source, created_at=now, updated_at=now)
+                row.update(source=source, legal_basis=basis, created_at=now, updated_at=now)
             try:
                 if new:
-                    session.execute(insert(Subscriber), new)
+                    inserted = session.execute(
+                        insert(Subscriber).returning(
+                            Subscriber.id, Subscriber.email_key, sort_by_parameter_order=True
+                        ),
+                        new,
+                    )
+                    events.extend(
+                        {
+                            "subscriber_id": row.id,
+                            "email_key": row.email_key,
+                            "kind": ConsentEventKind.IMPORTED,
+                            "details": {"source": source},
+                        }
+                        for row in inserted
+                    )
                 session.flush()
             except IntegrityError:
                 raise ImportConflictError(
                     "another process added some of these addresses during the import; "
                     "nothing was written — run the import again"
                 ) from None
+            if email_hash is not None and events:
+                _record_events(session, events, email_hash, basis, now)
         if progress is not None:
             progress(len(chunk))
     return result
+
+
+def _record_events(
+    session: Session,
+    events: list[dict[str, object]],
+    email_hash: Callable[[str], str],
+    basis: str,
+    now: datetime,
+) -> None:
+    # One Core executemany per chunk: consent.record_event flushes once per event,
+    # which would make a 50,000-row import crawl. The rows are the same.
+    rows = [
+        {
+            "subscriber_id": event["subscriber_id"],
+            "email_hash": email_hash(str(event["email_key"])),
+            "kind": event["kind"],
+            "channel": "import",
+            "legal_basis": basis,
+            "details": event["details"],
+            "created_at": now,
+        }
+        for event in events
+    ]
+    session.execute(insert(ConsentEvent), rows)
 
 
 def _apply_chunk(
@@ -467,8 +516,13 @@ def _apply_chunk(
     result: ImportResult,
     now: datetime,
     is_suppressed: Callable[[str], bool],
+    basis: str,
+    events: list[dict[str, object]],
 ) -> list[dict[str, object]]:
-    """Classify one chunk, update existing rows in the session; return the new rows."""
+    """Classify one chunk, update existing rows in the session; return the new rows.
+
+    Appends the consent events of the updates to ``events``.
+    """
     totals = result.totals
     wanted: list[ImportRow] = []
     for row in chunk:
@@ -504,10 +558,39 @@ def _apply_chunk(
             continue
         totals.updated += 1
         if result.written:
+            activated = changes.get("status") is SubscriberStatus.ACTIVE
+            # The scope of consent (audiences, topics, language, status) is recorded;
+            # a name is not: the ledger outlives an erasure and must not keep it.
+            details: dict[str, object] = {
+                key: {"from": _plain(getattr(subscriber, key)), "to": _plain(value)}
+                for key, value in changes.items()
+                if key != "name"
+            }
+            if "name" in changes:
+                details["name"] = "changed"
             for attribute, value in changes.items():
                 setattr(subscriber, attribute, value)
+            if activated:
+                subscriber.legal_basis = basis
             subscriber.updated_at = now
+            events.append(
+                {
+                    "subscriber_id": subscriber.id,
+                    "email_key": subscriber.email_key,
+                    "kind": (
+                        ConsentEventKind.IMPORTED
+                        if activated
+                        else ConsentEventKind.PREFERENCES_CHANGED
+                    ),
+                    "details": details,
+                }
+            )
     return new
+
+
+def _plain(value: object) -> object:
+    """A value as JSON holds it (statuses as their string)."""
+    return value.value if isinstance(value, SubscriberStatus) else value
 
 
 def _changes(subscriber: Subscriber, row: ImportRow, columns: tuple[str, ...]) -> dict[str, object]:

@@ -1,0 +1,131 @@
+"""The public forms (Flask-WTF: every form carries a CSRF token), with Swedish messages.
+
+Validation is strict and says what to do. A value that is too long, holds markup
+or is not one of the offered choices is a field error; the view then stores
+nothing. Choice lists come from the vocabulary, so a tampered form cannot store an
+unknown key. The templates render the fields themselves (see
+``public/_fields.html``) to control labels, hints and the ARIA wiring of errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField
+from wtforms.validators import StopValidation, ValidationError
+
+from tryggnews.content.vocabulary import AUDIENCES, LANGUAGES, TOPICS
+from tryggnews.errors import ValidationError as AddressError
+from tryggnews.subscribers.emails import normalise_email
+
+# RFC 5321 caps a forward path at 256 octets including "<>": 254 for the address.
+MAX_EMAIL_CHARS = 254
+# How far ahead a pause may reach.
+MAX_PAUSE = timedelta(days=366)
+BAD_CHOICE = "Ett av valen finns inte i listan. Ladda om sidan och välj igen."
+
+
+def _email(form: FlaskForm, field: Field) -> None:
+    value = (field.data or "").strip()
+    if not value:
+        raise StopValidation("Skriv din e-postadress.")
+    if len(value) > MAX_EMAIL_CHARS:
+        raise StopValidation(
+            f"E-postadressen är för lång. Den får vara högst {MAX_EMAIL_CHARS} tecken."
+        )
+    try:
+        normalise_email(value)
+    except AddressError:
+        raise StopValidation(
+            "Skriv en giltig e-postadress, till exempel namn@exempel.se. "
+            "Delen före @ får inte innehålla å, ä eller ö."
+        ) from None
+
+
+class _Keys(Field):  # type: ignore[misc]  # wtforms has no type hints
+    """Several keys from a fixed mapping (checkboxes); anything else is a field error.
+
+    A plain ``Field`` rather than ``SelectMultipleField``: the template renders the
+    options itself, and the choice API of wtforms changes between releases.
+    """
+
+    def __init__(self, label: str, options: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.options = options
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = list(valuelist)
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if any(value not in self.options for value in self.data or ()):
+            raise StopValidation(BAD_CHOICE)
+
+
+class _Key(Field):  # type: ignore[misc]  # wtforms has no type hints
+    """One key from a fixed mapping (radio buttons)."""
+
+    def __init__(self, label: str, options: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.options = options
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist else None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data not in self.options:
+            raise StopValidation("Välj ett av alternativen.")
+
+
+def _at_least_one_audience(form: FlaskForm, field: Field) -> None:
+    if not field.data:
+        raise StopValidation("Välj minst en grupp som passar dig. Passar ingen, välj Övriga.")
+
+
+class ChoicesFields(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
+    """Audiences, topics and language: the choices of the sign-up and preference forms."""
+
+    audiences = _Keys("Vem är du?", AUDIENCES, validators=[_at_least_one_audience])
+    topics = _Keys("Ämnen", TOPICS)
+    language = _Key("Språk", LANGUAGES, default="sv")
+
+
+class SignUpForm(ChoicesFields):
+    email = StringField("E-postadress", validators=[_email])
+
+
+class PreferencesForm(ChoicesFields):
+    pass
+
+
+class LinkRequestForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
+    email = StringField("E-postadress", validators=[_email])
+
+
+class PauseForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
+    """Pause until a date, inclusive; ``today`` is set by the view from the app's clock."""
+
+    until = StringField("Pausa till och med")
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.until_date: date | None = None
+
+    def validate_until(self, field: Field) -> None:
+        raw = (field.data or "").strip()
+        if not raw:
+            raise ValidationError("Välj ett datum.")
+        try:
+            chosen = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            chosen = None
+        if chosen is None:
+            raise ValidationError("Skriv datumet som år-månad-dag, till exempel 2027-08-15.")
+        if chosen < self.today:
+            raise ValidationError("Välj ett datum från och med i dag.")
+        if chosen > self.today + MAX_PAUSE:
+            raise ValidationError("Du kan pausa i högst ett år. Välj ett tidigare datum.")
+        self.until_date = chosen
