@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.clock import SystemClock
@@ -23,6 +26,9 @@ from tryggnews.planning.calendar import Activity, activities_for_year
 from tryggnews.planning.ics import calendar_to_ics
 from tryggnews.planning.plan import check_plan, is_at_risk, plan_status
 from tryggnews.planning.schedule import Schedule, load_schedule
+from tryggnews.scheduler.approval import approval_state
+
+T = TypeVar("T")
 
 # Approved and on its way: not at risk even after the section deadline.
 ON_TRACK = frozenset(
@@ -84,8 +90,8 @@ def _sqlite_file_exists(database: str | None) -> bool:
     return bool(database) and database != ":memory:" and Path(str(database)).exists()
 
 
-def issue_states(database_url: str) -> dict[str, IssueStatus] | None:
-    """State of each issue in the database by key; None when the database is not created."""
+def _read_database(database_url: str, read: Callable[[Session], T]) -> T | None:
+    """``read(session)``, or None when the database (or its issues table) is not created."""
     url = make_url(normalise_url(database_url))
     # Connecting would create an empty SQLite file: look before touching it.
     if url.get_backend_name() == "sqlite" and not _sqlite_file_exists(url.database):
@@ -94,14 +100,46 @@ def issue_states(database_url: str) -> dict[str, IssueStatus] | None:
     try:
         if not inspect(engine).has_table(Issue.__tablename__):
             return None
-        with engine.connect() as connection:
-            rows = connection.execute(select(Issue.key, Issue.status)).all()
-        return {key: IssueStatus(status) for key, status in rows}
+        with Session(engine) as session:
+            return read(session)
     except SQLAlchemyError as exc:
         detail = getattr(exc, "orig", None) or exc
         raise ConfigError(f"cannot read the database: {type(exc).__name__}: {detail}") from None
     finally:
         engine.dispose()
+
+
+def issue_states(database_url: str) -> dict[str, IssueStatus] | None:
+    """State of each issue in the database by key; None when the database is not created."""
+
+    def read(session: Session) -> dict[str, IssueStatus]:
+        rows = session.execute(select(Issue.key, Issue.status)).all()
+        return {key: IssueStatus(status) for key, status in rows}
+
+    return _read_database(database_url, read)
+
+
+@dataclass(frozen=True)
+class IssueState:
+    """An issue's stored status and what ``plan status`` shows for it."""
+
+    status: IssueStatus
+    label: str  # e.g. "waiting for police approval" (scheduler.approval decides)
+    hold_reason: str | None
+
+
+def issue_approval_states(database_url: str) -> dict[str, IssueState] | None:
+    """Each issue's approval state by key; None when the database is not created."""
+
+    def read(session: Session) -> dict[str, IssueState]:
+        return {
+            issue.key: IssueState(
+                issue.status, approval_state(session, issue).value, issue.hold_reason
+            )
+            for issue in session.scalars(select(Issue))
+        }
+
+    return _read_database(database_url, read)
 
 
 def _keys(states: dict[str, IssueStatus], wanted: Collection[IssueStatus]) -> set[str]:
@@ -180,24 +218,29 @@ def status_command(
 ) -> None:
     """Show each planned issue (key, send time, deadline, state) and the quota line.
 
-    The state comes from the database; "not created" means no issue with that key
-    exists there yet.
+    The state comes from the database: draft, waiting for police/kommun approval,
+    approved, scheduled, sending, paused, held (with the reason on the next line) or
+    sent; "not created" means no issue with that key exists there yet.
     """
     schedule = _load(app, schedule_path)
     day = _today(schedule, today)
     year = year or day.year
-    states = issue_states(app.settings.database_url)
-    if states is None:
+    found = issue_approval_states(app.settings.database_url)
+    if found is None:
         click.echo("Database: not created yet.")
-        states = {}
+        found = {}
+    states = {key: state.status for key, state in found.items()}
     sent = _keys(states, {IssueStatus.SENT})
     approved = _keys(states, ON_TRACK)
     for issue in schedule.issues_in(year):
-        state = states[issue.key].value if issue.key in states else "not created"
+        stored = found.get(issue.key)
+        state = stored.label if stored is not None else "not created"
         if is_at_risk(issue, today=day, sent_keys=sent, approved_keys=approved):
             state += ", at risk"
         click.echo(
             f"{issue.key}  {issue.send_at:%Y-%m-%d %H:%M}  deadline {issue.deadline.isoformat()}"
             f"  {state}  {issue.title}"
         )
+        if stored is not None and stored.hold_reason and stored.status == IssueStatus.HELD:
+            click.echo(f"        held: {stored.hold_reason}")
     click.echo(plan_status(schedule, year, today=day, sent_keys=sent, approved_keys=approved).line)

@@ -65,6 +65,8 @@ class NewsletterSettings:
     escalation: Contacts
     deadline_days_before: int
     reminder_days_before_deadline: tuple[int, ...]
+    # Complete an approved issue left thin at its deadline with reusable evergreen blocks.
+    auto_fill: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -223,6 +225,7 @@ def _read_newsletter(table: Table | None) -> NewsletterSettings:
         ),
         deadline_days_before=table.integer("deadline_days_before", default=10),
         reminder_days_before_deadline=table.day_offsets("reminder_days_before_deadline", (7, 2)),
+        auto_fill=table.boolean("auto_fill", False),
     )
     table.finish()
     return settings

@@ -1,0 +1,96 @@
+"""What the scheduler counts as approved: one place, until two-party approval lands.
+
+An issue may go out only when both organisations have approved its current version
+(DESIGN.md). The approval workflow (issue 6) will record each organisation's approval
+in an ``approvals`` table and set ``Issue.status = approved`` only when both have
+approved. Until then the status alone says it: ``approved`` and ``scheduled`` mean
+"both approved", anything before means "nobody has". Every decision in the scheduler
+and in ``plan status`` goes through the functions below, so issue 6 changes only
+``approved_by`` (and, if it tightens the rule, ``reusable_evergreen_blocks``).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tryggnews.db.models import Block, BlockStatus, Issue, IssueStatus
+from tryggnews.planning.schedule import ORGANISATIONS
+
+# The scheduler sends these; it moves "approved" to "scheduled" once it has a job for it.
+APPROVED_STATES = frozenset({IssueStatus.APPROVED, IssueStatus.SCHEDULED})
+# States the scheduler has nothing more to decide about (the sender or a person has).
+SETTLED_STATES = frozenset(
+    {IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.HELD, IssueStatus.SENT}
+)
+
+
+class ApprovalState(enum.StrEnum):
+    """An issue's state as ``plan status`` shows it (English, like all CLI output)."""
+
+    DRAFT = "draft"
+    WAITING_FOR_POLIS = "waiting for police approval"
+    WAITING_FOR_KOMMUN = "waiting for kommun approval"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    HELD = "held"
+    SENT = "sent"
+
+
+def approved_by(session: Session, issue: Issue) -> frozenset[str]:
+    """The organisations (of ``polis``, ``kommun``) that approved the issue's current version.
+
+    SEAM for issue 6: replace the body with a query on the approvals table, e.g.
+    ``select(Approval.organisation_key).where(Approval.issue_id == issue.id,
+    Approval.issue_version == issue.version, Approval.withdrawn_at.is_(None))``.
+    """
+    del session  # used once approvals are stored
+    if issue.status in APPROVED_STATES or issue.status in SETTLED_STATES:
+        return frozenset(ORGANISATIONS)
+    return frozenset()
+
+
+def waiting_for(session: Session, issue: Issue) -> tuple[str, ...]:
+    """Organisations whose approval the issue still needs, in a fixed order."""
+    done = approved_by(session, issue)
+    return tuple(org for org in ORGANISATIONS if org not in done)
+
+
+def is_approved(session: Session, issue: Issue) -> bool:
+    """Whether the scheduler may send ``issue`` now (both organisations, current version)."""
+    return issue.status in APPROVED_STATES and not waiting_for(session, issue)
+
+
+def approval_state(session: Session, issue: Issue) -> ApprovalState:
+    """The state ``plan status`` shows for an issue in the database."""
+    if issue.status not in (IssueStatus.DRAFT, IssueStatus.APPROVED):
+        return ApprovalState(issue.status.value)
+    waiting = waiting_for(session, issue)
+    if not waiting:
+        return ApprovalState.APPROVED
+    if len(waiting) == len(ORGANISATIONS):
+        return ApprovalState.DRAFT
+    return (
+        ApprovalState.WAITING_FOR_POLIS
+        if waiting == ("polis",)
+        else ApprovalState.WAITING_FOR_KOMMUN
+    )
+
+
+def reusable_evergreen_blocks(session: Session) -> list[Block]:
+    """Blocks both organisations approved for reuse, oldest first.
+
+    The rule today: ``evergreen`` and ``status == approved``. Issue 6 may tighten it
+    (e.g. an approval for reuse by each organisation); nothing else decides it.
+    """
+    return list(
+        session.scalars(
+            select(Block)
+            .where(Block.evergreen.is_(True), Block.status == BlockStatus.APPROVED)
+            .order_by(Block.id)
+        )
+    )
