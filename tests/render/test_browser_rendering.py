@@ -1,9 +1,10 @@
-"""In real Chromium the message keeps 4.5:1 contrast, light and dark, and loads nothing foreign."""
+"""In real Chromium the message keeps 4.5:1 contrast, light and dark, and loads nothing foreign.
+
+Uses the shared `browser` fixture (tests/conftest.py): one Chromium for the whole run.
+"""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,8 +22,6 @@ from render_samples import (
 from tryggnews.render.newsletter import NewsletterRenderer
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # Every element with its own text: computed colour and the first opaque background above it.
 COLLECT = """
@@ -50,17 +49,6 @@ COLLECT = """
 
 def _hex(channels: list[float]) -> str:
     return "#" + "".join(f"{round(c):02x}" for c in channels)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,10 @@ from tryggnews.cli.base import cli
 # --- command registrations ---
 from tryggnews.cli import admin, block, demo, issue, serve  # noqa: F401  # isort: skip
 from tryggnews.cli import plan  # noqa: F401  # isort: skip
+from tryggnews.cli import scheduler  # noqa: F401  # isort: skip
 from tryggnews.cli import subscribers  # noqa: F401  # isort: skip
+from tryggnews.cli import delivery  # noqa: F401  # isort: skip
+from tryggnews.cli import users  # noqa: F401  # isort: skip
 # --- end of command registrations ---
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tryggnews import wiring
@@ -16,12 +18,13 @@ from tryggnews.clock import SystemClock
 from tryggnews.content.issues import add_block, create_issue, issue_blocks
 from tryggnews.content.vocabulary import AUDIENCES
 from tryggnews.db.migrate import upgrade
-from tryggnews.db.models import Block, Issue
+from tryggnews.db.models import Block, Issue, Suppression
 from tryggnews.errors import ConfigError, ValidationError
 from tryggnews.planning import next_planned_issue
 from tryggnews.planning.schedule import PlannedIssue
 from tryggnews.sample.loader import load_sample_blocks, read_sample
 from tryggnews.subscribers.importer import apply_import, parse_csv
+from tryggnews.subscribers.suppression import address_hash
 
 DEMO_AUTHOR = "demo"
 
@@ -63,6 +66,8 @@ def demo(app: AppContext, subscribers_file: Path, preview_dir: Path) -> None:
     session_factory = app.session_factory
     with session_factory.begin() as session:
         blocks = load_sample_blocks(session, author=DEMO_AUTHOR)
+        secret_key = settings.require_secret_key()
+        suppressed = set(session.scalars(select(Suppression.email_hash)))
         imported = apply_import(
             session,
             parse_csv(subscribers_file),
@@ -70,6 +75,8 @@ def demo(app: AppContext, subscribers_file: Path, preview_dir: Path) -> None:
             source="demo",
             now=clock.now(),
             skip_invalid=False,
+            is_suppressed=lambda key: address_hash(secret_key, key) in suppressed,
+            email_hash=functools.partial(address_hash, secret_key),
         )
         if imported.refused:
             raise ValidationError(f"{subscribers_file}: the sample has invalid rows")

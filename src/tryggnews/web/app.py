@@ -81,7 +81,8 @@ def create_app(
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # Links carry signed tokens in their path: never leak them to another site.
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # (Same-origin, not no-referrer: Flask-WTF's CSRF check over HTTPS needs a Referer.)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
 
@@ -95,6 +96,15 @@ def create_app(
 def _register_blueprints(app: Flask) -> None:
     # Each part of the site is one blueprint module, registered here (one line each).
     # --- blueprint registrations ---
+    from tryggnews.web import webhooks
+
+    app.register_blueprint(webhooks.bp)
+    from tryggnews.web.editor import editor_blueprint
+
+    app.register_blueprint(editor_blueprint)
+    from tryggnews.web import public
+
+    app.register_blueprint(public.bp)
     # --- end of blueprint registrations ---
     pass
 
