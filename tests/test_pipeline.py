@@ -84,7 +84,10 @@ def test_issue_without_blocks_is_refused_with_reasons(project: Path) -> None:
     run("init")
     created = run("issue", "create", "--key", "2027-9", "--title", "Tomt nummer")
     assert created.exit_code == 0, created.output
-    result = run("issue", "send", "2027-9")
+    refused = run("issue", "send", "2027-9")
+    assert refused.exit_code == 2
+    assert "inte godkänt" in refused.output
+    result = run("issue", "send", "2027-9", "--without-approval")
     assert result.exit_code == 2
     assert "inga block" in result.output
     assert "Traceback" not in result.output

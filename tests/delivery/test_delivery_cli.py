@@ -49,7 +49,9 @@ def test_unreachable_server_refuses_before_snapshot(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    result = run("issue", "send", ISSUE_KEY, **smtp_env(closed_port))  # type: ignore[operator]
+    result = run(  # type: ignore[operator]
+        "issue", "send", ISSUE_KEY, "--without-approval", **smtp_env(closed_port)
+    )
     assert result.exit_code == 2
     assert "TRYGGNEWS_SMTP_HOST and TRYGGNEWS_SMTP_PORT" in result.output
     assert "Traceback" not in result.output
@@ -68,6 +70,7 @@ def test_redirect_is_loud_and_sends_everything_to_one_address(
             "issue",
             "send",
             ISSUE_KEY,
+            "--without-approval",
             **smtp_env(server.port, redirect_all_to="utvecklare@example.se"),
         )
     assert result.exit_code == 0, result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import re
 from datetime import datetime
 from pathlib import Path
@@ -16,8 +17,10 @@ from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.block import read_text_file
 from tryggnews.cli.progress import progress_bar
 from tryggnews.clock import SystemClock
+from tryggnews.content.audit import record as record_audit
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue, list_issues
 from tryggnews.content.vocabulary import AUDIENCES, TOPICS, check_keys
+from tryggnews.db.models import IssueStatus
 from tryggnews.delivery.ledger import claim_holders, ledger_counts
 from tryggnews.delivery.ratelimit import SystemTicker
 from tryggnews.delivery.sender import SendSummary
@@ -197,12 +200,47 @@ def issue_check(app: AppContext, issue_ref: str) -> None:
     click.echo(f"Issue {target.key}: {len(rendered.variants)} variants pass the checks ({sizes}).")
 
 
+# Both organisations approved the current version (or the send already began).
+SENDABLE = (
+    IssueStatus.APPROVED,
+    IssueStatus.SCHEDULED,
+    IssueStatus.SENDING,
+    IssueStatus.PAUSED,
+    IssueStatus.SENT,
+)
+
+
 @issue.command("send")
 @click.argument("issue_ref", metavar="ISSUE")
+@click.option(
+    "--without-approval",
+    is_flag=True,
+    help="Send although the police and the kommun have not both approved (logged).",
+)
 @pass_app
 @handle_errors
-def issue_send(app: AppContext, issue_ref: str) -> None:
-    """Deliver ISSUE to every active subscriber not yet served (safe to re-run)."""
+def issue_send(app: AppContext, issue_ref: str, without_approval: bool) -> None:
+    """Deliver ISSUE to every active subscriber not yet served (safe to re-run).
+
+    Only an issue both organisations approved is sent, unless --without-approval.
+    """
+    with app.session_factory.begin() as session:
+        target = get_issue(session, issue_ref)
+        if target.status not in SENDABLE:
+            if not without_approval:
+                raise ValidationError(
+                    f"utskick {target.key} är inte godkänt av både Polisen och kommunen: "
+                    "godkänn det i redaktionen, eller skicka med --without-approval"
+                )
+            record_audit(
+                session,
+                actor=f"cli:{getpass.getuser()}",
+                action="issue.send_without_approval",
+                object_type="issue",
+                object_id=target.key,
+                details={"version": target.version},
+                at=SystemClock().now(),
+            )
     summary = send_with_progress(app, issue_ref)
     print_summary(summary)
 

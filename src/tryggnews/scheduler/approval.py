@@ -16,6 +16,7 @@ import enum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tryggnews.content.approvals import standing_approvals
 from tryggnews.db.models import Block, BlockStatus, Issue, IssueStatus
 from tryggnews.planning.schedule import ORGANISATIONS
 
@@ -48,10 +49,12 @@ def approved_by(session: Session, issue: Issue) -> frozenset[str]:
     ``select(Approval.organisation_key).where(Approval.issue_id == issue.id,
     Approval.issue_version == issue.version, Approval.withdrawn_at.is_(None))``.
     """
-    del session  # used once approvals are stored
+    # The approval workflow (content/approvals.py) sets "approved" only when both
+    # organisations approved the current version, and back to draft on any edit; a
+    # draft may still carry one organisation's standing approval, shown by plan status.
     if issue.status in APPROVED_STATES or issue.status in SETTLED_STATES:
         return frozenset(ORGANISATIONS)
-    return frozenset()
+    return frozenset(standing_approvals(session, issue)) & frozenset(ORGANISATIONS)
 
 
 def waiting_for(session: Session, issue: Issue) -> tuple[str, ...]:
