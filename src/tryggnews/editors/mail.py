@@ -11,18 +11,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
 
 from tryggnews.content.approvals import WithdrawnApproval
 from tryggnews.delivery.message import check_header_value
 from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus, Transport
+from tryggnews.notice_mail import build_notice_message
 
 log = logging.getLogger(__name__)
-
-# Maildir on Unix wants "\n"; SMTP transports convert to CRLF themselves.
-_POLICY = policy.default.clone(linesep="\n", max_line_length=78)
 
 
 @dataclass(frozen=True)
@@ -34,17 +29,18 @@ class Notice:
     body: str
 
 
-def build_notice(notice: Notice, *, sender_name: str, sender_address: str, now: datetime) -> bytes:
-    """The finished message bytes (UTF-8, quoted-printable, headers encoded by the stdlib)."""
-    message = EmailMessage(policy=_POLICY)
-    message["From"] = formataddr((sender_name, sender_address))
-    message["To"] = check_header_value("To", notice.to)
-    message["Subject"] = check_header_value("Subject", notice.subject)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(notice.body, charset="utf-8", cte="quoted-printable")
-    return message.as_bytes()
+def build_notice(
+    notice: Notice, *, sender_name: str, sender_address: str, now: datetime
+) -> tuple[str, bytes]:
+    """``(Message-ID, bytes)``: UTF-8, quoted-printable, headers encoded by the stdlib."""
+    return build_notice_message(
+        sender_name=sender_name,
+        sender_address=sender_address,
+        to=check_header_value("To", notice.to),
+        subject=check_header_value("Subject", notice.subject),
+        text=notice.body,
+        now=now,
+    )
 
 
 def send_notices(
@@ -60,8 +56,9 @@ def send_notices(
         return []
     batch = []
     for number, notice in enumerate(notices):
-        raw = build_notice(notice, sender_name=sender_name, sender_address=sender_address, now=now)
-        message_id = raw.split(b"Message-ID: ", 1)[1].split(b"\n", 1)[0].decode("ascii")
+        message_id, raw = build_notice(
+            notice, sender_name=sender_name, sender_address=sender_address, now=now
+        )
         batch.append(
             OutgoingMessage(delivery_id=number, recipient=notice.to, message_id=message_id, raw=raw)
         )

@@ -10,9 +10,8 @@ between the transport's answer and the commit repeats that one notice: at least 
 never lost.
 
 The texts are Swedish (editors read them); the link goes to the issue in the editors'
-workspace. Messages are built with ``email.message.EmailMessage`` under
-``email.policy.SMTP`` (RFC 2047 headers by the standard library) and serialised with
-``\\n`` line ends, like every message the transports take (see ``delivery.message``).
+workspace. Messages are built by ``tryggnews.notice_mail``, like every automatic
+notice (RFC 2047 headers by the standard library, ``\\n`` line ends).
 """
 
 from __future__ import annotations
@@ -21,10 +20,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +29,7 @@ from tryggnews.content.vocabulary import ORGANISATIONS as ORGANISATION_NAMES
 from tryggnews.db.models import Notification
 from tryggnews.delivery.message import ascii_address, check_header_value
 from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus, Transport
+from tryggnews.notice_mail import build_notice_message
 from tryggnews.planning.plan import YearStatus
 from tryggnews.planning.schedule import PlannedIssue
 from tryggnews.render.dates import format_long
@@ -44,7 +40,6 @@ log = logging.getLogger("tryggnews.scheduler")
 ISSUE_PATH = "/redaktion/utskick/{key}"
 # The Notification.subject column.
 SUBJECT_MAX = 300
-_SERIALISE = policy.SMTP.clone(linesep="\n")
 _SIGNATURE = "Hälsningar\n{name}\n\n(Ett automatiskt meddelande från tryggnews.)\n"
 
 
@@ -115,21 +110,21 @@ class Notifier:
 
     def build(self, notice: Notice, recipient: str, *, now: datetime) -> tuple[str, bytes]:
         """The message to one recipient: ``(Message-ID, bytes)``."""
-        message = EmailMessage(policy=policy.SMTP)
-        local, _, domain = self.from_address.partition("@")
-        message["From"] = Address(self.from_name, local, domain)
-        message["To"] = ascii_address(recipient)
+        headers = {
+            # Lets a mail rule (or a test) tell notices apart without parsing Swedish.
+            "X-Tryggnews-Notice": check_header_value("key", notice.key),
+        }
         if self.reply_to:
-            message["Reply-To"] = self.reply_to
-        message["Subject"] = check_header_value("Subject", notice.subject)
-        message["Date"] = format_datetime(now)
-        message_id = make_msgid("tryggnews", domain=self.domain)
-        message["Message-ID"] = message_id
-        message["Auto-Submitted"] = "auto-generated"
-        # Lets a mail rule (or a test) tell notices apart without parsing Swedish.
-        message["X-Tryggnews-Notice"] = check_header_value("key", notice.key)
-        message.set_content(notice.body, cte="quoted-printable")
-        return message_id, message.as_bytes(policy=_SERIALISE)
+            headers["Reply-To"] = self.reply_to
+        return build_notice_message(
+            sender_name=self.from_name,
+            sender_address=self.from_address,
+            to=ascii_address(recipient),
+            subject=check_header_value("Subject", notice.subject),
+            text=notice.body,
+            now=now,
+            headers=headers,
+        )
 
     def deliver(
         self, session_factory: sessionmaker[Session], notice: Notice, *, now: datetime

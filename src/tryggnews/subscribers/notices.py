@@ -4,9 +4,9 @@
 - "here is your link", for someone who already subscribes and signed up again or
   asked for their link.
 
-They are few, so each is built with ``email.message.EmailMessage`` under
-``policy.SMTP`` (the standard library encodes å, ä, ö in headers and bodies), as
-``text/plain`` and ``text/html`` in quoted-printable. The newsletter's fast path
+They are few, so each is built by ``tryggnews.notice_mail`` (the standard library
+encodes å, ä, ö in headers and bodies), as ``text/plain`` and ``text/html`` in
+quoted-printable. The newsletter's fast path
 (``delivery.message``) is not needed here. URLs come in whole from the caller,
 which builds them from the ``base_url`` setting, never from a request's Host.
 """
@@ -15,19 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from html import escape
 
 from email_validator import EmailNotValidError, validate_email
 
 from tryggnews.config import Settings
 from tryggnews.errors import ValidationError
+from tryggnews.notice_mail import build_notice_message
 
 # Transports take "\n" line endings and convert for SMTP themselves.
-_SERIALISE = policy.SMTP.clone(linesep="\n")
 _SIGNATURE = "Trygg i Österåker\nÖsteråkers kommun och Polisen, lokalpolisområde Södra Roslagen"
 
 
@@ -161,20 +157,17 @@ def _message(
     settings: NoticeSettings, to: str, subject: str, text: str, html: str, now: datetime
 ) -> Notice:
     recipient = _ascii_address(to)
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = Address(settings.sender_name, addr_spec=settings.sender_address)
-    message["To"] = Address(addr_spec=recipient)
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now)
-    domain = settings.sender_address.rpartition("@")[2] or "localhost"
-    message_id = make_msgid(domain=domain)
-    message["Message-ID"] = message_id
-    # A reply from an out-of-office robot to a transactional email helps nobody.
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    message_id, raw = build_notice_message(
+        sender_name=settings.sender_name,
+        sender_address=settings.sender_address,
+        to=recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        now=now,
+    )
     return Notice(
         recipient=recipient,
         message_id=message_id,
-        raw=message.as_bytes(policy=_SERIALISE),
+        raw=raw,
     )
