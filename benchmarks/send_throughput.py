@@ -113,16 +113,18 @@ def make_database(url: str, subscribers: int) -> None:
     from sqlalchemy import insert
 
     from tryggnews.content.issues import add_block, create_issue
+    from tryggnews.content.vocabulary import load_vocabulary
     from tryggnews.db.engine import make_engine, make_session_factory
     from tryggnews.db.migrate import upgrade
     from tryggnews.db.models import Subscriber, SubscriberStatus
     from tryggnews.sample.loader import load_sample_blocks
 
+    vocabulary = load_vocabulary(REPO / "audiences.toml")
     engine = make_engine(url)
     upgrade(engine)
     session_factory = make_session_factory(engine)
     with session_factory.begin() as session:
-        blocks = load_sample_blocks(session, author="benchmark")
+        blocks = load_sample_blocks(session, author="benchmark", vocabulary=vocabulary)
         issue = create_issue(
             session,
             key="2027-1",
@@ -164,7 +166,6 @@ def sample_messages(settings: object, count: int) -> list[bytes]:
     """``count`` finished newsletter messages (CRLF), as the pipeline builds them."""
     from tryggnews import wiring
     from tryggnews.content.issues import get_issue
-    from tryggnews.content.variants import VariantPlanner
     from tryggnews.content.views import issue_view
     from tryggnews.db.engine import make_engine, make_session_factory
     from tryggnews.delivery.message import MessageTemplate
@@ -174,7 +175,7 @@ def sample_messages(settings: object, count: int) -> list[bytes]:
     with make_session_factory(engine)() as session:
         issue = get_issue(session, "2027-1")
         blocks = publisher.blocks_of(issue)
-        spec = VariantPlanner(blocks).variant_for([], [])
+        spec = publisher.planner(blocks).variant_for([], [])
         variant = publisher.render(issue_view(issue), [spec]).variants[spec.key]
     engine.dispose()
     template = MessageTemplate.from_variant(
@@ -321,6 +322,7 @@ def main() -> None:
                 sender_address=SENDER,
                 templates_dir=str(REPO / "templates"),
                 schedule=str(REPO / "schedule.toml"),
+                audiences=str(REPO / "audiences.toml"),
                 outbox_dir=f"{folder}/outbox",
             )
             messages = sample_messages(settings, 64)

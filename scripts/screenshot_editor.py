@@ -24,6 +24,7 @@ from tryggnews.clock import FixedClock
 from tryggnews.config import load_settings
 from tryggnews.content.approvals import approve
 from tryggnews.content.issues import add_block
+from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.db.migrate import upgrade
 from tryggnews.delivery.transports.outbox import MaildirTransport
@@ -67,11 +68,13 @@ def seed(database_url: str) -> None:
             planned = schedule.issue("2027-1")
             assert planned is not None
             issue = create_from_plan(session, planned, actor="screenshot", now=NOW)
-            text = read_sample().issue
+            vocabulary = load_vocabulary(REPO / "audiences.toml")
+            text = read_sample(vocabulary).issue
             issue.subject = f"Trygg i Österåker: {planned.title}"
             issue.preheader = text.preheader
             issue.intro_md = text.intro_md
-            for block in load_sample_blocks(session, author="screenshot")[:4]:
+            sample_blocks = load_sample_blocks(session, author="screenshot", vocabulary=vocabulary)
+            for block in sample_blocks[:4]:
                 add_block(session, issue, block)
             session.flush()
             approve(
@@ -112,6 +115,7 @@ def main() -> None:
             media_dir=str(tmp / "media"),
             templates_dir=str(REPO / "templates"),
             schedule=str(REPO / "schedule.toml"),
+            audiences=str(REPO / "audiences.toml"),
         )
         transport = MaildirTransport(settings.outbox_dir)
         engine = make_engine(database_url)

@@ -13,10 +13,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.config import Settings, load_settings
+from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory, normalise_url
 from tryggnews.db.migrate import upgrade
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_VOCABULARY = REPO_ROOT / "audiences.toml"
 POSTGRES_URL = os.environ.get("TRYGGNEWS_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -85,7 +87,14 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         secret_key=TEST_SECRET,
         templates_dir=str(REPO_ROOT / "templates"),
         schedule=str(REPO_ROOT / "schedule.toml"),
+        audiences=str(REPO_VOCABULARY),
     )
+
+
+@pytest.fixture(scope="session")
+def vocabulary() -> Vocabulary:
+    """The audiences, topics and languages of the repository's audiences.toml."""
+    return load_vocabulary(REPO_VOCABULARY)
 
 
 CHROMIUM = Path(os.environ.get("TRYGGNEWS_CHROMIUM", "/usr/bin/chromium"))

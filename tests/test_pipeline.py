@@ -26,6 +26,7 @@ def project(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("TRYGGNEWS_DATABASE_URL", db_url)
     monkeypatch.setenv("TRYGGNEWS_TEMPLATES_DIR", str(REPO / "templates"))
     monkeypatch.setenv("TRYGGNEWS_SCHEDULE", str(REPO / "schedule.toml"))
+    monkeypatch.setenv("TRYGGNEWS_AUDIENCES", str(REPO / "audiences.toml"))
     monkeypatch.delenv("TRYGGNEWS_SECRET_KEY", raising=False)
     return tmp_path
 

@@ -18,11 +18,14 @@ from tryggnews.clock import FixedClock
 from tryggnews.config import Settings
 from tryggnews.content.blocks import BlockInput, create_block
 from tryggnews.content.issues import add_block, create_issue, get_block
+from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.models import Delivery, Issue, IssueStatus, Subscriber, SubscriberStatus
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.errors import LintError
 from tryggnews.publishing import Publisher
+
+VOCABULARY = load_vocabulary(Path(__file__).resolve().parents[1] / "audiences.toml")
 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -59,6 +62,7 @@ def _block(session: Session, title: str, area: str, audiences: list[str]) -> int
             author="test",
             status="approved",
         ),
+        VOCABULARY,
     )
     return block.id
 

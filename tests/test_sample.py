@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import AUDIENCES, FOCUS_AREAS, ORGANISATIONS
+from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS, Vocabulary
 from tryggnews.db.models import Block, BlockStatus
 from tryggnews.errors import ValidationError
 from tryggnews.sample import load_sample_blocks, read_sample
@@ -30,15 +30,15 @@ body = "Text."
 """
 
 
-def test_the_sample_has_an_issue_text_and_eight_to_ten_valid_blocks() -> None:
-    sample = read_sample()
+def test_the_sample_has_an_issue_text_and_eight_to_ten_valid_blocks(vocabulary: Vocabulary) -> None:
+    sample = read_sample(vocabulary)
     assert sample.issue.title and sample.issue.subject and sample.issue.preheader
     assert "112" in sample.issue.intro_md and "114 14" in sample.issue.intro_md
     assert 8 <= len(sample.blocks) <= 10
     for block in sample.blocks:
         assert block.organisation in ORGANISATIONS
         assert block.focus_area in FOCUS_AREAS
-        assert set(block.audiences) <= set(AUDIENCES)
+        assert set(block.audiences) <= set(vocabulary.audiences)
         assert len(block.title) <= 200 and block.body_md
     areas = {block.focus_area for block in sample.blocks}
     assert areas >= {"andts", "vald", "offentlig-miljo", "tillgrepp", "organiserad"}
@@ -46,8 +46,8 @@ def test_the_sample_has_an_issue_text_and_eight_to_ten_valid_blocks() -> None:
     assert any(not block.audiences for block in sample.blocks)  # some are for everyone
 
 
-def test_links_and_images_stay_on_our_own_placeholder_domains() -> None:
-    sample = read_sample()
+def test_links_and_images_stay_on_our_own_placeholder_domains(vocabulary: Vocabulary) -> None:
+    sample = read_sample(vocabulary)
     ctas = [block for block in sample.blocks if block.cta_url]
     assert ctas
     for block in ctas:
@@ -62,33 +62,33 @@ def test_links_and_images_stay_on_our_own_placeholder_domains() -> None:
         assert block.image_alt
 
 
-def test_the_useful_numbers_appear_in_the_sample() -> None:
-    sample = read_sample()
+def test_the_useful_numbers_appear_in_the_sample(vocabulary: Vocabulary) -> None:
+    sample = read_sample(vocabulary)
     text = sample.issue.intro_md + "".join(block.body_md for block in sample.blocks)
     for number in ("112", "114 14", "020-50 50 50", "116 111"):
         assert number in text
 
 
-def test_loading_twice_creates_the_blocks_once(session: Session) -> None:
-    first = load_sample_blocks(session, author="demo@example.org")
+def test_loading_twice_creates_the_blocks_once(session: Session, vocabulary: Vocabulary) -> None:
+    first = load_sample_blocks(session, author="demo@example.org", vocabulary=vocabulary)
     session.commit()
-    assert len(first) == len(read_sample().blocks)
+    assert len(first) == len(read_sample(vocabulary).blocks)
     assert {block.status for block in first} == {BlockStatus.APPROVED}
     assert {block.author for block in first} == {"demo@example.org"}
     image_block = next(block for block in first if block.image_url)
     assert image_block.image_alt
 
-    second = load_sample_blocks(session, author="someone-else@example.org")
+    second = load_sample_blocks(session, author="someone-else@example.org", vocabulary=vocabulary)
     session.commit()
     assert [block.id for block in second] == [block.id for block in first]
     assert session.scalar(select(func.count()).select_from(Block)) == len(first)
 
 
-def test_an_edited_block_is_kept_not_recreated(session: Session) -> None:
-    [first, *_] = load_sample_blocks(session, author="demo@example.org")
+def test_an_edited_block_is_kept_not_recreated(session: Session, vocabulary: Vocabulary) -> None:
+    [first, *_] = load_sample_blocks(session, author="demo@example.org", vocabulary=vocabulary)
     first.body_md = "Redigerad text."
     session.commit()
-    again = load_sample_blocks(session, author="demo@example.org")
+    again = load_sample_blocks(session, author="demo@example.org", vocabulary=vocabulary)
     session.commit()
     assert again[0].id == first.id
     assert again[0].body_md == "Redigerad text."
@@ -107,17 +107,17 @@ def test_an_edited_block_is_kept_not_recreated(session: Session) -> None:
     ],
 )
 def test_a_bad_sample_file_names_the_block_and_the_problem(
-    tmp_path: Path, change: tuple[str, str], message: str
+    tmp_path: Path, change: tuple[str, str], message: str, vocabulary: Vocabulary
 ) -> None:
     path = tmp_path / "blocks.toml"
     path.write_text(GOOD_BLOCK.replace(*change), encoding="utf-8")
     with pytest.raises(ValidationError, match=message) as caught:
-        read_sample(path)
+        read_sample(vocabulary, path)
     assert "block 1 ('Ett block')" in str(caught.value)
 
 
-def test_a_good_minimal_file_reads(tmp_path: Path) -> None:
+def test_a_good_minimal_file_reads(tmp_path: Path, vocabulary: Vocabulary) -> None:
     path = tmp_path / "blocks.toml"
     path.write_text(GOOD_BLOCK, encoding="utf-8")
-    [block] = read_sample(path).blocks
+    [block] = read_sample(vocabulary, path).blocks
     assert (block.title, block.audiences, block.cta_url) == ("Ett block", ("senior",), None)

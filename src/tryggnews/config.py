@@ -136,6 +136,11 @@ SETTINGS: tuple[Setting, ...] = (
         "schedule.toml",
         "The editorial plan: issues per year, send dates, deadlines, calendar overrides.",
     ),
+    Setting(
+        "audiences",
+        "audiences.toml",
+        "Audiences, topics and languages readers choose from, with Swedish labels.",
+    ),
     # --- delivery -------------------------------------------------------------------
     Setting(
         "smtp_host",
@@ -295,6 +300,7 @@ class Settings:
     list_id: str
     templates_dir: Path
     schedule: Path
+    audiences: Path
     smtp_host: str
     smtp_port: int
     smtp_security: str

@@ -24,6 +24,7 @@ from tryggnews.content.views import (
     block_view,
     issue_view,
 )
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import (
     Block,
     DeliveryStatus,
@@ -95,10 +96,12 @@ class Publisher:
         self,
         *,
         renderer: NewsletterRenderer,
+        vocabulary: Vocabulary,
         messages: MessageSettings,
         schedule: Schedule | None,
     ) -> None:
         self.renderer = renderer
+        self.vocabulary = vocabulary
         self.messages = messages
         self.schedule = schedule
         self.sender = Sender(
@@ -119,12 +122,14 @@ class Publisher:
     def blocks_of(issue: Issue) -> list[BlockView]:
         return [block_view(b) for b in issue_blocks(issue)]
 
-    @staticmethod
+    def planner(self, blocks: Sequence[BlockView]) -> VariantPlanner:
+        return VariantPlanner(blocks, self.vocabulary.audiences)
+
     def plan_variants(
-        session: Session, blocks: Sequence[BlockView], now: datetime
+        self, session: Session, blocks: Sequence[BlockView], now: datetime
     ) -> VariantPlanner:
         """Every variant the receiving subscribers need, streamed, never all in memory."""
-        planner = VariantPlanner(blocks)
+        planner = self.planner(blocks)
         rows = session.execute(
             select(Subscriber.audiences, Subscriber.topics)
             .where(receiving(now))
@@ -170,7 +175,7 @@ class Publisher:
     ) -> RenderedVariant:
         """The variant a person with these audiences and topics would get."""
         blocks = self.blocks_of(issue)
-        spec = VariantPlanner(blocks).variant_for(audiences, topics)
+        spec = self.planner(blocks).variant_for(audiences, topics)
         rendered = self.render(issue_view(issue), [spec])
         return rendered.variants[spec.key]
 

@@ -6,6 +6,7 @@ import os
 import socket
 
 from tryggnews.config import Settings
+from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
 from tryggnews.delivery.dkim import DkimSigner
 from tryggnews.delivery.transports.base import Transport
 from tryggnews.delivery.transports.brevo import BrevoTransport
@@ -25,6 +26,11 @@ def schedule(settings: Settings) -> Schedule | None:
     return load_schedule(settings.schedule)
 
 
+def vocabulary(settings: Settings) -> Vocabulary:
+    """Audiences, topics and languages from audiences.toml; a mistake names file and line."""
+    return load_vocabulary(settings.audiences)
+
+
 def renderer(settings: Settings) -> NewsletterRenderer:
     if not settings.templates_dir.is_dir():
         raise ConfigError(
@@ -34,9 +40,11 @@ def renderer(settings: Settings) -> NewsletterRenderer:
     return NewsletterRenderer(settings.templates_dir)
 
 
-def publisher(settings: Settings) -> Publisher:
+def publisher(settings: Settings, vocabulary: Vocabulary | None = None) -> Publisher:
+    """``vocabulary`` is the one the caller already read; else audiences.toml is read."""
     return Publisher(
         renderer=renderer(settings),
+        vocabulary=vocabulary or load_vocabulary(settings.audiences),
         messages=MessageSettings(
             sender_name=settings.sender_name,
             sender_address=settings.sender_address,

@@ -81,7 +81,7 @@ def make_planner(session: Session) -> VariantPlanner:
     ]
     session.add_all(blocks)
     session.flush()
-    return VariantPlanner([block_view(b) for b in blocks])
+    return VariantPlanner([block_view(b) for b in blocks], audience_labels={})
 
 
 def rendered_variant(key: str, *, subject: str = SUBJECT, extra_html: str = "") -> RenderedVariant:

@@ -67,7 +67,7 @@ def prepare_issue(
 ) -> str:
     """The sample issue with ``subscribers`` receivers; snapshotted and ``sending`` if ``start``."""
     with session_factory.begin() as session:
-        blocks = load_sample_blocks(session, author="test")
+        blocks = load_sample_blocks(session, author="test", vocabulary=wiring.vocabulary(settings))
         issue = create_issue(
             session,
             key=ISSUE_KEY,
@@ -103,6 +103,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
             "TRYGGNEWS_SECRET_KEY": settings.secret_key,
             "TRYGGNEWS_TEMPLATES_DIR": str(settings.templates_dir),
             "TRYGGNEWS_SCHEDULE": str(settings.schedule),
+            "TRYGGNEWS_AUDIENCES": str(settings.audiences),
             "TRYGGNEWS_OUTBOX_DIR": str(settings.outbox_dir),
         }
     )

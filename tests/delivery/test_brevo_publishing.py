@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from brevo_stub import BrevoStub
@@ -18,11 +19,14 @@ from tryggnews.clock import FixedClock
 from tryggnews.config import Settings
 from tryggnews.content.blocks import BlockInput, create_block
 from tryggnews.content.issues import add_block, create_issue, get_block
+from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.delivery.transports.brevo import BrevoTransport
 from tryggnews.errors import TransportError
 from tryggnews.subscribers.tokens import TokenPurpose
+
+VOCABULARY = load_vocabulary(Path(__file__).resolve().parents[2] / "audiences.toml")
 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -71,6 +75,7 @@ def _issue(session: Session) -> None:
                 author="test",
                 status="approved",
             ),
+            VOCABULARY,
         )
         add_block(session, issue, get_block(session, block.id))
 

@@ -16,9 +16,12 @@ from tryggnews.clock import FixedClock
 from tryggnews.config import Settings
 from tryggnews.content.blocks import create_block
 from tryggnews.content.issues import add_block, create_issue
+from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.editors.accounts import create_user, hash_password
 from tryggnews.web.app import create_app
+
+VOCABULARY = load_vocabulary(Path(__file__).resolve().parents[2] / "audiences.toml")
 
 
 @pytest.fixture
@@ -102,10 +105,11 @@ def issue_with_blocks(
             intro_md="Välkommen till årets första nyhetsbrev.",
             planned_send_at=datetime(2027, 2, 15, 7, 0, tzinfo=UTC),
         )
-        polis = create_block(session, block_input("Langning inför sportlovet", "polis"))
+        polis = create_block(session, block_input("Langning inför sportlovet", "polis"), VOCABULARY)
         kommun = create_block(
             session,
             block_input("Nattvandring i Åkersberga", "kommun", focus_area="offentlig-miljo"),
+            VOCABULARY,
         )
         add_block(session, issue, polis)
         add_block(session, issue, kommun)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from editor_helpers import ADMIN, KOMMUN, POLIS, POLIS2, START, block_input
@@ -21,9 +22,12 @@ from tryggnews.content.approvals import (
     unschedule_issue,
     withdraw,
 )
+from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.models import Approval, AuditEvent, Block, BlockStatus, Issue, IssueStatus, User
 from tryggnews.editors.blocks import edit_block
 from tryggnews.editors.issue_edits import move_block, update_texts
+
+VOCABULARY = load_vocabulary(Path(__file__).resolve().parents[2] / "audiences.toml")
 
 SEND_AT = datetime(2027, 2, 15, 7, 0, tzinfo=UTC)
 
@@ -153,6 +157,7 @@ def test_editing_a_block_withdraws_both_approvals_and_names_the_approvers_to_tel
             _user(session, people, KOMMUN),
             block.id,
             block_input(block.title, "kommun", body_md="Ny text om nattvandring."),
+            vocabulary=VOCABULARY,
             expected_version=block.version,
             now=START + timedelta(hours=1),
         )
@@ -185,6 +190,7 @@ def test_saving_an_unchanged_block_keeps_the_approvals(
             _user(session, people, POLIS),
             block.id,
             same,
+            vocabulary=VOCABULARY,
             expected_version=block.version,
             now=START,
         )

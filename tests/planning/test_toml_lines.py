@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from tryggnews.planning.toml_lines import LineLocator
+from tryggnews.tomlfile.lines import LineLocator
 
 SOURCE = '''\
 # A comment with [[issue]] in it

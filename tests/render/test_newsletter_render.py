@@ -25,6 +25,7 @@ from render_samples import (
 )
 
 from tryggnews.content.variants import VariantPlanner
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.errors import TemplateError
 from tryggnews.render.lint import encoded_html_size
 from tryggnews.render.model import (
@@ -218,8 +219,10 @@ def test_text_part_is_complete(rich: RenderedVariant) -> None:
     assert all(len(line) < 998 for line in text.splitlines())
 
 
-def test_parents_only_block_absent_from_staff_variant(renderer: NewsletterRenderer) -> None:
-    planner = VariantPlanner(rich_blocks())
+def test_parents_only_block_absent_from_staff_variant(
+    renderer: NewsletterRenderer, vocabulary: Vocabulary
+) -> None:
+    planner = VariantPlanner(rich_blocks(), vocabulary.audiences)
     staff = planner.variant_for(["staff-skola"], [])
     parents = planner.variant_for(["parents-7-9"], [])
     staff_result = renderer.render_variant(make_issue(), staff, (), SENDER)

@@ -38,6 +38,7 @@ def run(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, settings: 
             "TRYGGNEWS_SECRET_KEY": settings.secret_key,
             "TRYGGNEWS_TEMPLATES_DIR": str(settings.templates_dir),
             "TRYGGNEWS_SCHEDULE": str(plan),
+            "TRYGGNEWS_AUDIENCES": str(settings.audiences),
             **env,
         }
         result = CliRunner().invoke(cli, list(args), env=environment)

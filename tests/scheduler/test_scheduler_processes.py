@@ -90,6 +90,7 @@ def schedulers(
         TRYGGNEWS_SECRET_KEY=settings.secret_key,
         TRYGGNEWS_TEMPLATES_DIR=str(settings.templates_dir),
         TRYGGNEWS_SCHEDULE=str(plan),
+        TRYGGNEWS_AUDIENCES=str(settings.audiences),
     )
     started: list[Scheduler] = []
 

@@ -6,15 +6,15 @@ Drives the real command line (CliRunner) against a migrated SQLite file and Post
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from subscriber_cli import Invoke, run_cli
 
 from tryggnews.cli import cli
 from tryggnews.db.models import Subscriber, SubscriberStatus
@@ -24,27 +24,12 @@ SAMPLE = REPO_ROOT / "subscribers" / "sample.csv"
 HEADER = "email;name;language;audiences;topics\n"
 TEST_SECRET = "cli-test-secret-key-long-enough-0123456789"
 
-Invoke = Callable[..., Result]
-
 
 @pytest.fixture
 def invoke(engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """Run `tryggnews ...` on the test database, from a folder without a .env file."""
     monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, database_url: str = db_url) -> Result:
-        result = CliRunner().invoke(
-            cli,
-            list(args),
-            # The import checks addresses against the suppression list, keyed by the secret.
-            env={"TRYGGNEWS_DATABASE_URL": database_url, "TRYGGNEWS_SECRET_KEY": TEST_SECRET},
-            catch_exceptions=False,
-        )
-        # Shown only when the test fails: what the person at the terminal would have seen.
-        print(result.output)
-        return result
-
-    return run
+    return functools.partial(run_cli, database_url=db_url, secret=TEST_SECRET)
 
 
 def count(session_factory: sessionmaker[Session]) -> int:
@@ -213,6 +198,7 @@ def test_every_command_and_option_has_help(invoke: Invoke) -> None:
         "export-person",
         "erase",
         "purge",
+        "vocabulary",
     }
     for name, command in group.commands.items():
         assert command.help, name

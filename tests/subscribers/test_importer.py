@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import AUDIENCES, LANGUAGES, TOPICS
+from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.models import Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.emails import normalise_email
@@ -32,6 +32,7 @@ from tryggnews.subscribers.importer import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = REPO_ROOT / "subscribers" / "sample.csv"
 README = REPO_ROOT / "subscribers" / "README.md"
+VOCABULARY = load_vocabulary(REPO_ROOT / "audiences.toml")
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 HEADER = "email;name;language;audiences;topics\n"
 
@@ -95,15 +96,15 @@ def test_normalise_email_refuses_with_the_reason(raw: str, reason: str) -> None:
 
 
 def test_the_sample_list_is_valid_and_varied() -> None:
-    plan = parse_csv(SAMPLE)
+    plan = parse_csv(SAMPLE, VOCABULARY)
     assert plan.problems == []
     assert plan.delimiter == ";"
     assert SAMPLE.read_bytes().startswith(b"\xef\xbb\xbf")  # as Excel's "CSV UTF-8" saves
     assert len(plan.rows) == 40
     assert all(row.email.endswith("@example.org") for row in plan.rows)
     audiences = {key for row in plan.rows for key in row.audiences}
-    assert audiences == set(AUDIENCES)
-    assert {row.language for row in plan.rows} == set(LANGUAGES)
+    assert audiences == set(VOCABULARY.audiences)
+    assert {row.language for row in plan.rows} == set(VOCABULARY.languages)
     assert any(len(row.audiences) > 1 for row in plan.rows)
     assert any(row.topics for row in plan.rows)
 
@@ -121,7 +122,7 @@ def test_reads_bom_or_not_comma_or_semicolon(
     ]
     text = newline.join(delimiter.join(cells) for cells in lines) + newline
     path = write(tmp_path, ("\ufeff" if bom else "") + text)
-    plan = parse_csv(path)
+    plan = parse_csv(path, VOCABULARY)
     assert plan.problems == []
     assert plan.delimiter == delimiter
     assert [(r.email, r.name, r.language, r.audiences, r.topics) for r in plan.rows] == [
@@ -133,7 +134,7 @@ def test_reads_bom_or_not_comma_or_semicolon(
 
 def test_header_names_ignore_case_and_order_and_only_email_is_required(tmp_path: Path) -> None:
     path = write(tmp_path, "Topics;EMAIL\nandts;Anna@example.org\n;;\n\n")
-    plan = parse_csv(path)
+    plan = parse_csv(path, VOCABULARY)
     assert plan.columns == ("topics", "email")
     assert [(r.email_key, r.topics, r.language) for r in plan.rows] == [
         ("anna@example.org", ("andts",), "sv")
@@ -155,7 +156,7 @@ def test_wrong_columns_refuse_the_file_naming_the_header(
 ) -> None:
     path = write(tmp_path, header + "anna@example.org;Anna;sv\n" if header else "")
     with pytest.raises(ValidationError, match=message) as caught:
-        parse_csv(path)
+        parse_csv(path, VOCABULARY)
     assert str(path) in str(caught.value)
 
 
@@ -164,7 +165,7 @@ def test_a_latin1_file_is_refused_with_line_and_byte_offset(tmp_path: Path) -> N
     path = write(tmp_path, text, encoding="latin-1")
     offset = len((HEADER + "anna@example.org;Anna;sv;;\nbo@example.org;Bo ").encode())
     with pytest.raises(ValidationError) as caught:
-        parse_csv(path)
+        parse_csv(path, VOCABULARY)
     message = str(caught.value)
     assert str(path) in message
     assert "line 3 is not UTF-8" in message
@@ -175,7 +176,7 @@ def test_a_latin1_file_is_refused_with_line_and_byte_offset(tmp_path: Path) -> N
 def test_a_utf16_file_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "\ufeff" + HEADER, encoding="utf-16-le")
     with pytest.raises(ValidationError, match="UTF-16"):
-        parse_csv(path)
+        parse_csv(path, VOCABULARY)
 
 
 def test_row_problems_name_line_column_value_and_reason(tmp_path: Path) -> None:
@@ -190,7 +191,7 @@ def test_row_problems_name_line_column_value_and_reason(tmp_path: Path) -> None:
         "gu@example.org;Gu;sv\n"
         "ok@example.org;Ok;sv;;\n"
     )
-    plan = parse_csv(write(tmp_path, text))
+    plan = parse_csv(write(tmp_path, text), VOCABULARY)
     found = {(p.line, p.column): p for p in plan.problems}
     assert found[(2, "email")].value == "a@@b"
     assert "after the @-sign" in found[(2, "email")].reason
@@ -207,7 +208,7 @@ def test_row_problems_name_line_column_value_and_reason(tmp_path: Path) -> None:
 
 def test_a_duplicate_differing_only_in_case_is_refused_naming_the_first(tmp_path: Path) -> None:
     text = HEADER + "anna@example.org;Anna;sv;;\nbo@example.org;Bo;sv;;\nANNA@Example.ORG;A;sv;;\n"
-    plan = parse_csv(write(tmp_path, text))
+    plan = parse_csv(write(tmp_path, text), VOCABULARY)
     assert [row.line for row in plan.rows] == [2, 3]
     [problem] = plan.problems
     assert (problem.line, problem.column, problem.value) == (4, "email", "ANNA@Example.ORG")
@@ -225,7 +226,7 @@ def test_a_10_mb_line_is_reported_without_reading_it_into_memory(tmp_path: Path)
         fh.write(b"di@example.org;Di;sv;;\n")
     tracemalloc.start()
     try:
-        plan = parse_csv(path)
+        plan = parse_csv(path, VOCABULARY)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -239,7 +240,7 @@ def test_a_10_mb_line_is_reported_without_reading_it_into_memory(tmp_path: Path)
 
 def test_broken_quoting_is_a_row_problem(tmp_path: Path) -> None:
     text = HEADER + '"anna@example.org"x;Anna;sv;;\nbo@example.org;Bo;sv;;\n'
-    plan = parse_csv(write(tmp_path, text))
+    plan = parse_csv(write(tmp_path, text), VOCABULARY)
     [problem] = plan.problems
     assert problem.line == 2
     assert "not valid CSV" in problem.reason
@@ -250,7 +251,7 @@ def test_broken_quoting_is_a_row_problem(tmp_path: Path) -> None:
 
 
 def test_the_sample_imports_as_forty_active_subscribers(session: Session) -> None:
-    result = run(session, parse_csv(SAMPLE), source="import:sample.csv")
+    result = run(session, parse_csv(SAMPLE, VOCABULARY), source="import:sample.csv")
     assert result.written
     assert result.totals.as_dict() == {
         "new": 40,
@@ -275,9 +276,9 @@ def test_the_sample_imports_as_forty_active_subscribers(session: Session) -> Non
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(session: Session) -> None:
-    run(session, parse_csv(SAMPLE))
+    run(session, parse_csv(SAMPLE, VOCABULARY))
     before = {key: (s.updated_at, s.token_salt) for key, s in subscribers(session).items()}
-    result = run(session, parse_csv(SAMPLE), now=NOW.replace(hour=10))
+    result = run(session, parse_csv(SAMPLE, VOCABULARY), now=NOW.replace(hour=10))
     assert (result.totals.new, result.totals.updated, result.totals.unchanged) == (0, 0, 40)
     after = {key: (s.updated_at, s.token_salt) for key, s in subscribers(session).items()}
     assert after == before
@@ -285,7 +286,7 @@ def test_a_second_import_of_the_same_file_changes_nothing(session: Session) -> N
 
 def test_nothing_is_written_when_one_row_is_invalid(session: Session, tmp_path: Path) -> None:
     text = HEADER + "anna@example.org;Anna;sv;;\na@@b;X;sv;;\nbo@example.org;Bo;sv;;\n"
-    result = run(session, parse_csv(write(tmp_path, text)))
+    result = run(session, parse_csv(write(tmp_path, text), VOCABULARY))
     assert result.refused and not result.written
     assert (result.totals.new, result.totals.invalid) == (2, 1)  # what would have happened
     assert count(session) == 0
@@ -293,14 +294,14 @@ def test_nothing_is_written_when_one_row_is_invalid(session: Session, tmp_path: 
 
 def test_skip_invalid_writes_the_valid_rows(session: Session, tmp_path: Path) -> None:
     text = HEADER + "anna@example.org;Anna;sv;;\na@@b;X;sv;;\nbo@example.org;Bo;sv;;\n"
-    result = run(session, parse_csv(write(tmp_path, text)), skip_invalid=True)
+    result = run(session, parse_csv(write(tmp_path, text), VOCABULARY), skip_invalid=True)
     assert result.written and not result.refused
     assert (result.totals.new, result.totals.invalid) == (2, 1)
     assert set(subscribers(session)) == {"anna@example.org", "bo@example.org"}
 
 
 def test_a_dry_run_writes_nothing(session: Session) -> None:
-    result = run(session, parse_csv(SAMPLE), dry_run=True)
+    result = run(session, parse_csv(SAMPLE, VOCABULARY), dry_run=True)
     assert result.totals.new == 40 and not result.written
     assert count(session) == 0
 
@@ -309,12 +310,12 @@ def test_changed_rows_update_and_missing_columns_leave_choices_alone(
     session: Session, tmp_path: Path
 ) -> None:
     first = HEADER + "anna@example.org;Anna;sv;parents-7-9;andts\nbo@example.org;Bo;sv;senior;\n"
-    run(session, parse_csv(write(tmp_path, first)))
+    run(session, parse_csv(write(tmp_path, first), VOCABULARY))
     changed = (
         HEADER
         + "Anna@Example.org;Anna L;en;parents-7-9|staff-skola;\nbo@example.org;Bo;sv;senior;\n"
     )
-    result = run(session, parse_csv(write(tmp_path, changed)), now=NOW.replace(hour=11))
+    result = run(session, parse_csv(write(tmp_path, changed), VOCABULARY), now=NOW.replace(hour=11))
     assert (result.totals.updated, result.totals.unchanged) == (1, 1)
     anna = subscribers(session)["anna@example.org"]
     assert (anna.name, anna.language, anna.audiences, anna.topics) == (
@@ -325,17 +326,17 @@ def test_changed_rows_update_and_missing_columns_leave_choices_alone(
     )
     assert anna.email == "anna@example.org"  # the address as first stored
     assert anna.updated_at == NOW.replace(hour=11)
-    only_email = run(session, parse_csv(write(tmp_path, "email\nanna@example.org\n")))
+    only_email = run(session, parse_csv(write(tmp_path, "email\nanna@example.org\n"), VOCABULARY))
     assert only_email.totals.unchanged == 1
     assert subscribers(session)["anna@example.org"].audiences == ["parents-7-9", "staff-skola"]
 
 
 def test_unsubscribed_people_are_never_subscribed_again(session: Session, tmp_path: Path) -> None:
-    run(session, parse_csv(SAMPLE))
+    run(session, parse_csv(SAMPLE, VOCABULARY))
     anna = subscribers(session)["anna.lindqvist@example.org"]
     anna.status = SubscriberStatus.UNSUBSCRIBED
     session.commit()
-    result = run(session, parse_csv(SAMPLE))
+    result = run(session, parse_csv(SAMPLE, VOCABULARY))
     assert (result.totals.unsubscribed, result.totals.unchanged) == (1, 39)
     [skipped] = result.skipped
     assert (skipped.line, skipped.value) == (2, "anna.lindqvist@example.org")
@@ -347,7 +348,7 @@ def test_unsubscribed_people_are_never_subscribed_again(session: Session, tmp_pa
 
 def test_suppressed_addresses_are_skipped_and_counted(session: Session) -> None:
     suppressed = {"erik.johansson@example.org", "bo.demo@example.org"}
-    result = run(session, parse_csv(SAMPLE), is_suppressed=suppressed.__contains__)
+    result = run(session, parse_csv(SAMPLE, VOCABULARY), is_suppressed=suppressed.__contains__)
     assert (result.totals.new, result.totals.suppressed) == (38, 2)
     assert {note.value for note in result.skipped} == {
         "erik.johansson@example.org",
@@ -373,7 +374,7 @@ def test_a_pending_sign_up_becomes_active_and_paused_stays_paused(
         )
     session.commit()
     text = HEADER + "anna@example.org;;sv;senior;\nbo@example.org;;sv;senior;\n"
-    result = run(session, parse_csv(write(tmp_path, text)))
+    result = run(session, parse_csv(write(tmp_path, text), VOCABULARY))
     assert (result.totals.updated, result.totals.unchanged) == (1, 1)
     stored = subscribers(session)
     assert stored["anna@example.org"].status is SubscriberStatus.ACTIVE
@@ -382,11 +383,11 @@ def test_a_pending_sign_up_becomes_active_and_paused_stays_paused(
 
 def test_small_chunks_give_the_same_result(session: Session) -> None:
     seen: list[int] = []
-    result = run(session, parse_csv(SAMPLE), chunk_size=7, progress=seen.append)
+    result = run(session, parse_csv(SAMPLE, VOCABULARY), chunk_size=7, progress=seen.append)
     assert result.totals.new == 40
     assert seen == [7, 7, 7, 7, 7, 5]
     assert count(session) == 40
-    again = run(session, parse_csv(SAMPLE), chunk_size=3)
+    again = run(session, parse_csv(SAMPLE, VOCABULARY), chunk_size=3)
     assert again.totals.unchanged == 40
 
 
@@ -402,14 +403,14 @@ def test_bad_basis_or_source_is_refused(
     session: Session, options: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ValidationError, match=message):
-        run(session, parse_csv(SAMPLE), **options)
+        run(session, parse_csv(SAMPLE, VOCABULARY), **options)
 
 
 # --- export ------------------------------------------------------------------
 
 
 def test_a_csv_export_imports_again_unchanged(session: Session, tmp_path: Path) -> None:
-    run(session, parse_csv(SAMPLE))
+    run(session, parse_csv(SAMPLE, VOCABULARY))
     out = io.StringIO()
     assert export_subscribers(session, "csv", out) == 40
     exported = write(tmp_path, out.getvalue(), name="export.csv")
@@ -417,15 +418,15 @@ def test_a_csv_export_imports_again_unchanged(session: Session, tmp_path: Path) 
     def shape(plan: ImportPlan) -> set[tuple[object, ...]]:
         return {(r.email, r.name, r.language, r.audiences, r.topics) for r in plan.rows}
 
-    plan = parse_csv(exported)
+    plan = parse_csv(exported, VOCABULARY)
     assert plan.problems == []
-    assert shape(plan) == shape(parse_csv(SAMPLE))
+    assert shape(plan) == shape(parse_csv(SAMPLE, VOCABULARY))
     result = run(session, plan)
     assert result.totals.unchanged == 40
 
 
 def test_the_csv_export_leaves_out_people_who_left(session: Session) -> None:
-    run(session, parse_csv(SAMPLE))
+    run(session, parse_csv(SAMPLE, VOCABULARY))
     subscribers(session)["anna.lindqvist@example.org"].status = SubscriberStatus.UNSUBSCRIBED
     session.commit()
     out = io.StringIO()
@@ -437,7 +438,7 @@ def test_the_csv_export_leaves_out_people_who_left(session: Session) -> None:
 
 
 def test_the_json_export_lists_everyone_with_status(session: Session) -> None:
-    run(session, parse_csv(SAMPLE))
+    run(session, parse_csv(SAMPLE, VOCABULARY))
     subscribers(session)["anna.lindqvist@example.org"].status = SubscriberStatus.UNSUBSCRIBED
     session.commit()
     out = io.StringIO()
@@ -465,6 +466,6 @@ def test_an_empty_json_export_is_an_empty_list(session: Session) -> None:
 
 def test_the_format_readme_lists_every_key_with_its_label() -> None:
     readme = README.read_text(encoding="utf-8")
-    for vocabulary in (AUDIENCES, TOPICS, LANGUAGES):
-        for key, label in vocabulary.items():
+    for declared in (VOCABULARY.audiences, VOCABULARY.topics, VOCABULARY.languages):
+        for key, label in declared.items():
             assert f"| `{key}` | {label} |" in readme, f"{key} is missing from {README}"

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.consent import history
@@ -142,14 +143,15 @@ def test_an_invalid_address_is_refused(session: Session) -> None:
     assert session.scalars(select(Subscriber)).all() == []
 
 
-def test_choices_refuse_unknown_keys() -> None:
+def test_choices_refuse_unknown_keys(vocabulary: Vocabulary) -> None:
     with pytest.raises(ValidationError, match="unknown audience 'pensionar'"):
-        Choices.checked(["pensionar"], [], "sv")
+        Choices.checked(vocabulary, ["pensionar"], [], "sv")
     with pytest.raises(ValidationError, match="unknown topic"):
-        Choices.checked(["senior"], ["<b>"], "sv")
+        Choices.checked(vocabulary, ["senior"], ["<b>"], "sv")
     with pytest.raises(ValidationError, match="unknown language"):
-        Choices.checked(["senior"], [], "xx")
-    assert Choices.checked([" senior", "senior"], [], "sv") == Choices(("senior",), (), "sv")
+        Choices.checked(vocabulary, ["senior"], [], "xx")
+    checked = Choices.checked(vocabulary, [" senior", "senior"], [], "sv")
+    assert checked == Choices(("senior",), (), "sv")
 
 
 def test_confirming_activates_once_and_a_replay_changes_nothing(session: Session) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import block_view
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import Block, Delivery, DeliveryStatus, Issue, Subscriber, SubscriberStatus
 from tryggnews.delivery.ledger import claim_batch, snapshot_audience
 from tryggnews.subscribers.gdpr import erase
@@ -71,13 +72,16 @@ def block(session: Session, title: str, area: str, audiences: list[str]) -> Bloc
     return row
 
 
-def test_only_receiving_people_are_snapshotted_each_with_their_blocks(session: Session) -> None:
+def test_only_receiving_people_are_snapshotted_each_with_their_blocks(
+    session: Session, vocabulary: Vocabulary
+) -> None:
     for_parents = block(session, "Langning", "andts", ["parents-7-9"])
     for_everyone = block(session, "Grannsamverkan", "gemensamt", [])
     for_seniors = block(session, "Bedrägerier", "tillgrepp", ["senior", "batagare"])
     about_violence = block(session, "En vecka fri från våld", "vald", [])
     planner = VariantPlanner(
-        [block_view(b) for b in (for_parents, for_everyone, for_seniors, about_violence)]
+        [block_view(b) for b in (for_parents, for_everyone, for_seniors, about_violence)],
+        vocabulary.audiences,
     )
 
     parent = person(session, "parent", ("parents-7-9",), ("andts",))
@@ -128,9 +132,11 @@ def test_only_receiving_people_are_snapshotted_each_with_their_blocks(session: S
     )
 
 
-def test_someone_who_leaves_after_the_snapshot_is_not_sent_to(session: Session) -> None:
+def test_someone_who_leaves_after_the_snapshot_is_not_sent_to(
+    session: Session, vocabulary: Vocabulary
+) -> None:
     everyone = block(session, "Grannsamverkan", "gemensamt", [])
-    planner = VariantPlanner([block_view(everyone)])
+    planner = VariantPlanner([block_view(everyone)], vocabulary.audiences)
     stays = person(session, "stays", ("ovriga",))
     leaves = person(session, "leaves", ("ovriga",))
     issue = Issue(key="2027-1", year=2027, number=1, title="Nummer 1", subject="Trygg")
@@ -142,9 +148,11 @@ def test_someone_who_leaves_after_the_snapshot_is_not_sent_to(session: Session) 
     assert [row.subscriber_id for row in claimed] == [stays.id]
 
 
-def test_someone_erased_after_the_snapshot_is_skipped_not_left_claimed(session: Session) -> None:
+def test_someone_erased_after_the_snapshot_is_skipped_not_left_claimed(
+    session: Session, vocabulary: Vocabulary
+) -> None:
     everyone = block(session, "Grannsamverkan", "gemensamt", [])
-    planner = VariantPlanner([block_view(everyone)])
+    planner = VariantPlanner([block_view(everyone)], vocabulary.audiences)
     stays = person(session, "stays", ("ovriga",))
     erased = person(session, "erased", ("ovriga",))
     issue = Issue(key="2027-1", year=2027, number=1, title="Nummer 1", subject="Trygg")

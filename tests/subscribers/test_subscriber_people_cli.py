@@ -6,18 +6,17 @@ Drives the real command line (CliRunner) against a migrated SQLite file and Post
 
 from __future__ import annotations
 
+import functools
 import json
 import stat
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from subscriber_cli import Invoke, run_cli
 
-from tryggnews.cli import cli
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.subscribers.consent import history
 from tryggnews.subscribers.suppression import address_hash
@@ -27,26 +26,12 @@ SAMPLE = REPO_ROOT / "subscribers" / "sample.csv"
 SECRET = "people-cli-test-secret-0123456789abcdef"
 HEADER = "email;name;language;audiences;topics\n"
 
-Invoke = Callable[..., Result]
-
 
 @pytest.fixture
 def invoke(engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """Run `tryggnews ...` on the test database, from a folder without a .env file."""
     monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, input: str | None = None) -> Result:
-        result = CliRunner().invoke(
-            cli,
-            list(args),
-            env={"TRYGGNEWS_DATABASE_URL": db_url, "TRYGGNEWS_SECRET_KEY": SECRET},
-            input=input,
-            catch_exceptions=False,
-        )
-        print(result.output)
-        return result
-
-    return run
+    return functools.partial(run_cli, database_url=db_url, secret=SECRET)
 
 
 def stored(session_factory: sessionmaker[Session]) -> dict[str, Subscriber]:

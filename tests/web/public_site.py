@@ -7,6 +7,7 @@ makes the ``site`` fixture available there.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import re
 from collections.abc import Iterator
@@ -116,9 +117,9 @@ class Site:
         }
 
 
-@pytest.fixture(name="site")
-def site_fixture(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[Site]:
-    """The public site on the test database (import ``site_fixture`` to use ``site``)."""
+@contextlib.contextmanager
+def open_site(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[Site]:
+    """The public site with these settings; its background mailer is closed at the end."""
     clock = FixedClock(T0)
     app = create_app(settings, session_factory=session_factory, clock=clock)
     try:
@@ -126,6 +127,13 @@ def site_fixture(settings: Settings, session_factory: sessionmaker[Session]) -> 
     finally:
         with app.app_context():
             public_state().mailer.close()
+
+
+@pytest.fixture(name="site")
+def site_fixture(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[Site]:
+    """The public site on the test database (import ``site_fixture`` to use ``site``)."""
+    with open_site(settings, session_factory) as site:
+        yield site
 
 
 def confirmed(site: Site, email: str, audiences: Any = ("parents-7-9",)) -> dict[str, str]:

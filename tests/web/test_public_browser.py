@@ -95,6 +95,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         base_url=base_url,
         templates_dir=str(REPO_ROOT / "templates"),
         schedule=str(REPO_ROOT / "schedule.toml"),
+        audiences=str(REPO_ROOT / "audiences.toml"),
     )
     engine = make_engine(settings.database_url)
     upgrade(engine)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.config import Settings, load_settings
+from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.errors import LintError, TryggnewsError
 
@@ -19,10 +20,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AppContext:
-    """Lazily built settings and database for one command; closed when it ends."""
+    """Lazily built settings, vocabulary and database for one command; closed when it ends."""
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
+        self._vocabulary: Vocabulary | None = None
         self._engine: Engine | None = None
 
     @property
@@ -30,6 +32,13 @@ class AppContext:
         if self._settings is None:
             self._settings = load_settings()
         return self._settings
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """audiences.toml, read on first use: commands that never need it never fail on it."""
+        if self._vocabulary is None:
+            self._vocabulary = load_vocabulary(self.settings.audiences)
+        return self._vocabulary
 
     @property
     def engine(self) -> Engine:

@@ -97,7 +97,7 @@ def block_add(
         author=author,
     )
     with app.session_factory.begin() as session:
-        created = create_block(session, data)
+        created = create_block(session, data, app.vocabulary)
         click.echo(f"Block {created.id} added: {created.title}")
 
 

@@ -16,13 +16,12 @@ from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.issue import print_summary, send_with_progress
 from tryggnews.clock import SystemClock
 from tryggnews.content.issues import add_block, create_issue, issue_blocks
-from tryggnews.content.vocabulary import AUDIENCES
 from tryggnews.db.migrate import upgrade
 from tryggnews.db.models import Block, Issue, Suppression
 from tryggnews.errors import ConfigError, ValidationError
 from tryggnews.planning import next_planned_issue
 from tryggnews.planning.schedule import PlannedIssue
-from tryggnews.sample.loader import load_sample_blocks, read_sample
+from tryggnews.sample.loader import SampleIssueText, load_sample_blocks, read_sample
 from tryggnews.subscribers.importer import apply_import, parse_csv
 from tryggnews.subscribers.suppression import address_hash
 
@@ -65,12 +64,12 @@ def demo(app: AppContext, subscribers_file: Path, preview_dir: Path) -> None:
     upgrade(app.engine)
     session_factory = app.session_factory
     with session_factory.begin() as session:
-        blocks = load_sample_blocks(session, author=DEMO_AUTHOR)
+        blocks = load_sample_blocks(session, author=DEMO_AUTHOR, vocabulary=app.vocabulary)
         secret_key = settings.require_secret_key()
         suppressed = set(session.scalars(select(Suppression.email_hash)))
         imported = apply_import(
             session,
-            parse_csv(subscribers_file),
+            parse_csv(subscribers_file, app.vocabulary),
             basis="public-task",
             source="demo",
             now=clock.now(),
@@ -80,17 +79,17 @@ def demo(app: AppContext, subscribers_file: Path, preview_dir: Path) -> None:
         )
         if imported.refused:
             raise ValidationError(f"{subscribers_file}: the sample has invalid rows")
-        issue = _demo_issue(session, planned, blocks)
+        issue = _demo_issue(session, planned, blocks, read_sample(app.vocabulary).issue)
         issue_key = issue.key
 
-    publisher = wiring.publisher(settings)
+    publisher = wiring.publisher(settings, app.vocabulary)
     preview_dir.mkdir(parents=True, exist_ok=True)
     with session_factory() as session:
         issue = session.get_one(Issue, issue.id)
         rendered, _problems = publisher.check(session, issue, clock.now())
         for key, variant in rendered.variants.items():
             (preview_dir / f"{issue_key}-{key}.html").write_text(variant.html, encoding="utf-8")
-        everyone = publisher.preview(issue, audiences=list(AUDIENCES))
+        everyone = publisher.preview(issue, audiences=list(app.vocabulary.audiences))
     preview = preview_dir / f"{issue_key}.html"
     preview.write_text(everyone.html, encoding="utf-8")
     preview.with_suffix(".txt").write_text(everyone.text, encoding="utf-8")
@@ -114,11 +113,12 @@ def _totals(totals: dict[str, int]) -> str:
     return ", ".join(f"{name} {count}" for name, count in totals.items() if count) or "none"
 
 
-def _demo_issue(session: Session, planned: PlannedIssue, blocks: list[Block]) -> Issue:
+def _demo_issue(
+    session: Session, planned: PlannedIssue, blocks: list[Block], text: SampleIssueText
+) -> Issue:
     """The planned issue, created and filled with the sample blocks on the first run."""
     issue = session.query(Issue).filter_by(key=planned.key).one_or_none()
     if issue is None:
-        text = read_sample().issue
         issue = create_issue(
             session,
             key=planned.key,

@@ -19,7 +19,6 @@ from tryggnews.cli.progress import progress_bar
 from tryggnews.clock import SystemClock
 from tryggnews.content.audit import record as record_audit
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue, list_issues
-from tryggnews.content.vocabulary import AUDIENCES, TOPICS, check_keys
 from tryggnews.db.models import IssueStatus
 from tryggnews.delivery.ledger import claim_holders, ledger_counts
 from tryggnews.delivery.ratelimit import SystemTicker
@@ -171,9 +170,10 @@ def issue_preview(
     out: Path | None,
 ) -> None:
     """Render ISSUE as a reader would get it and write the HTML; prints the path."""
-    chosen = check_keys("audience", audiences, AUDIENCES) or list(AUDIENCES)
-    chosen_topics = check_keys("topic", topics, TOPICS)
-    publisher = wiring.publisher(app.settings)
+    vocabulary = app.vocabulary
+    chosen = vocabulary.audience_keys(audiences) or list(vocabulary.audiences)
+    chosen_topics = vocabulary.topic_keys(topics)
+    publisher = wiring.publisher(app.settings, vocabulary)
     with app.session_factory() as session:
         target = get_issue(session, issue_ref)
         variant = publisher.preview(target, audiences=chosen, topics=chosen_topics)

@@ -1,4 +1,4 @@
-"""`tryggnews subscribers import|export|list`: subscriber lists in and out, and counts.
+"""`tryggnews subscribers …`: subscriber lists in and out, counts, one person, the vocabulary.
 
 Values from a file are printed with click.echo, never through rich, so text such
 as "[bold]" in someone's name is shown as it is and not read as markup.
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.progress import progress_bar
 from tryggnews.clock import SystemClock
-from tryggnews.content.vocabulary import AUDIENCES
+from tryggnews.content.vocabulary_usage import key_usage
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.db.migrate import current_revision, head_revision
 from tryggnews.db.models import Subscriber, SubscriberStatus, Suppression
@@ -78,7 +78,8 @@ def _database(app: AppContext) -> Iterator[sessionmaker[Session]]:
 @cli.group()
 def subscribers() -> None:
     """Subscriber lists and people: import, export, count; one person's consent history,
-    their data export and erasure; the purge of unconfirmed sign-ups."""
+    their data export and erasure; the purge of unconfirmed sign-ups; the check of
+    audiences.toml against the keys people hold."""
 
 
 @subscribers.command("import")
@@ -124,7 +125,7 @@ def import_command(
     unsubscribed people are never subscribed again.
     """
     secret_key = app.settings.require_secret_key()
-    plan = parse_csv(file)
+    plan = parse_csv(file, app.vocabulary)
     source = source if source is not None else f"import:{file.name}"[:MAX_SOURCE_CHARS]
     with (
         _database(app) as session_factory,
@@ -269,8 +270,11 @@ def list_command(app: AppContext, statuses: tuple[str, ...]) -> None:
     audience_table.add_column("audience")
     audience_table.add_column("label")
     audience_table.add_column("count", justify="right")
-    for key, label in AUDIENCES.items():
+    declared = app.vocabulary.audiences
+    for key, label in declared.items():
         audience_table.add_row(key, label, str(by_audience.get(key, 0)))
+    for key in sorted(set(by_audience) - set(declared) - {""}):
+        audience_table.add_row(key, f"(not in {app.vocabulary.source})", str(by_audience[key]))
     audience_table.add_row("(none)", "only blocks for everyone", str(by_audience.get("", 0)))
     console.print(audience_table)
 
@@ -292,6 +296,50 @@ def _count(
     for (audiences,) in session.execute(audience_query.execution_options(yield_per=1000)):
         by_audience.update(audiences or [""])
     return by_status, by_audience, sum(by_status.values())
+
+
+@subscribers.command("vocabulary")
+@pass_app
+@handle_errors
+def vocabulary_command(app: AppContext) -> None:
+    """Check audiences.toml (TRYGGNEWS_AUDIENCES) and show how many use each key.
+
+    Exits 2 when the file has a mistake (each named by line), and 1 when the
+    database holds keys the file no longer declares: put them back in the file,
+    or move those people and blocks to other keys first.
+    """
+    vocabulary = app.vocabulary
+    with _database(app) as session_factory, session_factory() as session:
+        usage = key_usage(session)
+    console = Console(highlight=False)
+    console.print(f"{vocabulary.source}: OK, {usage.subscribers} subscriber(s) in the database")
+    sections = (
+        ("Audiences", vocabulary.audiences, usage.audiences, usage.block_audiences),
+        ("Topics", vocabulary.topics, usage.topics, None),
+        ("Languages", vocabulary.languages, usage.languages, None),
+    )
+    for title, declared, counts, blocks in sections:
+        table = Table(title=title, title_justify="left")
+        table.add_column("key")
+        table.add_column("label")
+        table.add_column("subscribers", justify="right")
+        if blocks is not None:
+            table.add_column("blocks", justify="right")
+        for key, label in declared.items():
+            row = [key, label, str(counts.get(key, 0))]
+            table.add_row(*row, *([str(blocks.get(key, 0))] if blocks is not None else []))
+        console.print(table)
+    undeclared = usage.undeclared(vocabulary)
+    if undeclared:
+        click.echo(f"The database holds keys that {vocabulary.source} does not declare:", err=True)
+        for line in undeclared:
+            click.echo(f"  {line}", err=True)
+        click.echo(
+            "Put them back in the file, or move those subscribers and blocks to other keys; "
+            "until then nobody can aim a block at them.",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @subscribers.command("history")

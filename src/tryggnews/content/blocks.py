@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import AUDIENCES, FOCUS_AREAS, ORGANISATIONS, check_keys
+from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS, Vocabulary
 from tryggnews.db.models import Block, BlockStatus
 from tryggnews.errors import ValidationError
 
@@ -38,7 +38,7 @@ def _is_web_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def block_problems(data: BlockInput) -> list[str]:
+def block_problems(data: BlockInput, vocabulary: Vocabulary) -> list[str]:
     """Every reason the block cannot be stored, each naming the field."""
     problems: list[str] = []
     title = data.title.strip()
@@ -57,7 +57,7 @@ def block_problems(data: BlockInput) -> list[str]:
     elif data.focus_area not in FOCUS_AREAS:
         problems.append(f"fokusområde: okänt {data.focus_area!r}, välj {', '.join(FOCUS_AREAS)}")
     try:
-        check_keys("audience", data.audiences, AUDIENCES)
+        vocabulary.audience_keys(data.audiences)
     except ValidationError as exc:
         problems.append(f"målgrupper: {exc}")
     if data.image_url:
@@ -74,9 +74,9 @@ def block_problems(data: BlockInput) -> list[str]:
     return problems
 
 
-def create_block(session: Session, data: BlockInput) -> Block:
+def create_block(session: Session, data: BlockInput, vocabulary: Vocabulary) -> Block:
     """Validate and add a block; raises ValidationError listing every problem."""
-    problems = block_problems(data)
+    problems = block_problems(data, vocabulary)
     if problems:
         raise ValidationError("; ".join(problems))
     block = Block(
@@ -84,7 +84,7 @@ def create_block(session: Session, data: BlockInput) -> Block:
         body_md=data.body_md.strip() + "\n",
         organisation_key=data.organisation,
         focus_area_key=data.focus_area,
-        audiences=check_keys("audience", data.audiences, AUDIENCES),
+        audiences=vocabulary.audience_keys(data.audiences),
         image_url=data.image_url or None,
         image_alt=(data.image_alt or "").strip() or None,
         cta_url=data.cta_url or None,

@@ -7,13 +7,10 @@ activities), so every subscriber who selects the same blocks shares one render.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from tryggnews.content.views import BlockView, VariantSpec
-from tryggnews.content.vocabulary import AUDIENCES
-
-EVERYONE_AREA = "gemensamt"
-EVENTS_TOPIC = "evenemang"
+from tryggnews.content.vocabulary import EVENTS_TOPIC, EVERYONE_AREA
 
 
 def block_applies(block: BlockView, audiences: Collection[str], topics: Collection[str]) -> bool:
@@ -38,11 +35,12 @@ class VariantPlanner:
     """Assigns subscribers to variants; remembers every variant it has handed out.
 
     Cached by (audiences, topics), so streaming 50,000 subscribers computes each
-    distinct combination once.
+    distinct combination once. ``audience_labels`` name a variant for editors.
     """
 
-    def __init__(self, blocks: Sequence[BlockView]) -> None:
+    def __init__(self, blocks: Sequence[BlockView], audience_labels: Mapping[str, str]) -> None:
         self._blocks = tuple(blocks)
+        self._labels = audience_labels
         self._by_choice: dict[tuple[frozenset[str], frozenset[str]], VariantSpec] = {}
         self.variants: dict[str, VariantSpec] = {}
 
@@ -61,7 +59,7 @@ class VariantPlanner:
         existing = self.variants.get(key)
         if existing is not None:
             return existing
-        label = ", ".join(AUDIENCES[a] for a in sorted(audiences) if a in AUDIENCES) or "Alla"
+        label = ", ".join(self._labels.get(a, a) for a in sorted(audiences)) or "Alla"
         spec = VariantSpec(
             key=key, blocks=chosen, include_activities=include_activities, audience_label=label
         )

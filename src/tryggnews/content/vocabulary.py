@@ -1,14 +1,26 @@
-"""The fixed vocabulary blocks and subscribers refer to, with Swedish labels.
+"""The vocabulary blocks and subscribers refer to: keys with Swedish labels.
 
 Keys are stable identifiers stored in the database and CSV files; labels are what
 readers and editors see. An unknown key anywhere is an error, never silently dropped.
+
+Organisations and focus areas are fixed by the medborgarlöfte and seeded by the first
+migration, so they live here. Audiences, topics and languages are each kommun's own
+choice and are declared in ``audiences.toml`` (setting TRYGGNEWS_AUDIENCES), read once
+at start by ``load_vocabulary`` and handed to whoever needs them as a ``Vocabulary``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
 
-from tryggnews.errors import ValidationError
+from tryggnews.errors import ConfigError, ValidationError
+from tryggnews.tomlfile.fields import Problems, Table
+from tryggnews.tomlfile.lines import LineLocator
+from tryggnews.tomlfile.read import read_toml
 
 ORGANISATIONS: Mapping[str, str] = {
     "polis": "Polisen",
@@ -25,34 +37,128 @@ FOCUS_AREAS: Mapping[str, str] = {
     "gemensamt": "Gemensamt",
 }
 
-AUDIENCES: Mapping[str, str] = {
-    "parents-forskola": "Föräldrar – förskola",
-    "parents-f-3": "Föräldrar – F–3",
-    "parents-4-6": "Föräldrar – årskurs 4–6",
-    "parents-7-9": "Föräldrar – årskurs 7–9",
-    "parents-gymnasium": "Föräldrar – gymnasium",
-    "staff-skola": "Personal – skola",
-    "staff-fritid": "Personal – fritid",
-    "forening": "Förening",
-    "foretag": "Företag och näringsliv",
-    "fastighetsagare": "Fastighetsägare och BRF",
-    "batagare": "Båtägare",
-    "senior": "Senior",
-    "ovriga": "Övriga",
-}
+# The focus area whose blocks reach everyone whatever topics they chose; not a topic.
+EVERYONE_AREA = "gemensamt"
+# The topic that selects the calendar of upcoming activities rather than blocks.
+EVENTS_TOPIC = "evenemang"
+DEFAULT_LANGUAGE = "sv"
 
-# Topics a subscriber can choose: the five focus areas and events.
-TOPICS: Mapping[str, str] = {
-    **{key: label for key, label in FOCUS_AREAS.items() if key != "gemensamt"},
-    "evenemang": "Evenemang och aktiviteter",
-}
+# Keys are stored in JSON lists and written in CSV cells separated by "|" or ",", and
+# the importer lowercases them: so lowercase letters, digits and single hyphens only.
+_KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# A language key is also the page's lang="" attribute: an ISO 639 code.
+_LANGUAGE_KEY = re.compile(r"[a-z]{2,3}")
+MAX_KEY_CHARS = 40
+MAX_LABEL_CHARS = 80
 
-LANGUAGES: Mapping[str, str] = {
-    "sv": "Svenska",
-    "en": "English",
-    "ar": "العربية",
-    "so": "Soomaali",
-}
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Audiences, topics and languages as declared in ``audiences.toml``, in file order."""
+
+    audiences: Mapping[str, str]
+    topics: Mapping[str, str]
+    languages: Mapping[str, str]
+    source: str = "audiences.toml"
+
+    def audience_keys(self, keys: Iterable[str]) -> list[str]:
+        return check_keys("audience", keys, self.audiences)
+
+    def topic_keys(self, keys: Iterable[str]) -> list[str]:
+        return check_keys("topic", keys, self.topics)
+
+    def language(self, key: str) -> str:
+        if key not in self.languages:
+            raise ValidationError(
+                f"unknown language {key!r}: choose from {', '.join(self.languages)}"
+            )
+        return key
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Read and check ``path``; ``ConfigError`` names file and line of every problem."""
+    name = str(path)
+    source, data = read_toml(
+        path, error=ConfigError, missing="run from the project folder or set TRYGGNEWS_AUDIENCES"
+    )
+    problems = Problems(name, LineLocator(source))
+    root = Table(data, (), problems, "the file")
+    audiences = _labels(root, "audiences", "audience")
+    topics = _labels(root, "topics", "topic")
+    languages = _labels(root, "languages", "language")
+    root.finish()
+    for key in languages:
+        if _KEY.fullmatch(key) and not _LANGUAGE_KEY.fullmatch(key):
+            problems.add(
+                ("languages", key),
+                f'language key "{key}" must be an ISO 639 code of two or three letters (e.g. en)',
+            )
+    _check_topics(problems, topics)
+    if languages and DEFAULT_LANGUAGE not in languages:
+        root.problem(
+            "languages",
+            f'[languages] must include "{DEFAULT_LANGUAGE}" (Svenska): it is the default',
+        )
+    problems.raise_if_any()
+    return Vocabulary(
+        audiences=MappingProxyType(audiences),
+        topics=MappingProxyType(topics),
+        languages=MappingProxyType(languages),
+        source=name,
+    )
+
+
+def _labels(root: Table, section: str, kind: str) -> dict[str, str]:
+    """``key = "label"`` lines of one required, non-empty table, checked."""
+    table = root.table(section, f"[{section}]", required=True)
+    if table is None:
+        return {}
+    if not table.data:
+        table.problems.add(table.path, f"[{section}] is empty: declare at least one {kind}")
+    labels: dict[str, str] = {}
+    for key, value in table.data.items():
+        if not _KEY.fullmatch(key) or len(key) > MAX_KEY_CHARS:
+            table.problem(
+                key,
+                f'{kind} key "{key}" must be lowercase a–z, 0–9 and single hyphens, '
+                f"at most {MAX_KEY_CHARS} characters (e.g. parents-4-6)",
+            )
+        label = table.string(key)
+        if isinstance(value, str) and len(label) > MAX_LABEL_CHARS:
+            table.problem(key, f"the label of {key} is over {MAX_LABEL_CHARS} characters")
+        elif label and any(char in label for char in "<>\r\n"):
+            table.problem(key, f"the label of {key} may not hold <, > or line breaks")
+        labels[key] = label
+    table.finish()
+    return labels
+
+
+def _check_topics(problems: Problems, topics: Mapping[str, str]) -> None:
+    # A topic selects blocks by focus area, so only focus areas (and the calendar)
+    # can be topics, and a focus area missing here would be unreachable for everyone
+    # who picks topics.
+    if not topics:
+        return
+    allowed = [key for key in FOCUS_AREAS if key != EVERYONE_AREA] + [EVENTS_TOPIC]
+    for key in topics:
+        if key == EVERYONE_AREA:
+            problems.add(
+                ("topics", key),
+                f'topic "{key}" is not needed: blocks in that focus area reach everyone',
+            )
+        elif key not in allowed:
+            problems.add(
+                ("topics", key),
+                f'topic "{key}" is not a focus area, so it would select nothing: '
+                f"topics are {', '.join(allowed)}",
+            )
+    missing = [key for key in allowed if key != EVENTS_TOPIC and key not in topics]
+    if missing:
+        problems.add(
+            ("topics",),
+            f"[topics] lacks the focus area {', '.join(missing)}: a reader who picks "
+            "topics could never get those blocks",
+        )
 
 
 def check_keys(kind: str, keys: Iterable[str], allowed: Mapping[str, str]) -> list[str]:

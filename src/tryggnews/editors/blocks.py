@@ -29,7 +29,7 @@ from tryggnews.content.approvals import (
     record_edit,
 )
 from tryggnews.content.blocks import BlockInput, block_problems, create_block
-from tryggnews.content.vocabulary import AUDIENCES, ORGANISATIONS, check_keys
+from tryggnews.content.vocabulary import ORGANISATIONS, Vocabulary
 from tryggnews.db.models import Block, BlockStatus, Issue, IssueBlock, IssueStatus, User, UserRole
 from tryggnews.errors import NotFoundError, ValidationError
 
@@ -97,7 +97,9 @@ def list_blocks_for(
     return list(session.scalars(query))
 
 
-def new_block(session: Session, user: User, data: BlockInput, *, now: datetime) -> Block:
+def new_block(
+    session: Session, user: User, data: BlockInput, *, vocabulary: Vocabulary, now: datetime
+) -> Block:
     """Create a draft block written by ``user``; refuses an organisation not theirs."""
     if data.organisation not in organisations_for(user):
         raise PermissionRefusedError(
@@ -105,7 +107,7 @@ def new_block(session: Session, user: User, data: BlockInput, *, now: datetime) 
         )
     data.author = user.email
     data.status = BlockStatus.DRAFT.value
-    block = create_block(session, data)
+    block = create_block(session, data, vocabulary)
     audit.record(
         session,
         actor=user.email,
@@ -118,14 +120,17 @@ def new_block(session: Session, user: User, data: BlockInput, *, now: datetime) 
     return block
 
 
-def copy_block(session: Session, user: User, block_id: int, *, now: datetime) -> Block:
+def copy_block(
+    session: Session, user: User, block_id: int, *, vocabulary: Vocabulary, now: datetime
+) -> Block:
     """A new draft with the same content, for reusing a block whose issue is sent."""
     source = get_block(session, block_id)
     # The copy belongs to someone the user writes for: their own organisation unless admin.
     organisation = source.organisation_key
     if organisation not in organisations_for(user):
         organisation = user.organisation_key
-    return new_block(session, user, _input_of(source, organisation, user.email), now=now)
+    data = _input_of(source, organisation, user.email)
+    return new_block(session, user, data, vocabulary=vocabulary, now=now)
 
 
 def _input_of(block: Block, organisation: str, author: str) -> BlockInput:
@@ -161,6 +166,7 @@ def edit_block(
     block_id: int,
     data: BlockInput,
     *,
+    vocabulary: Vocabulary,
     expected_version: int,
     now: datetime,
 ) -> tuple[Block, list[WithdrawnApproval]]:
@@ -178,7 +184,7 @@ def edit_block(
         data.organisation = block.organisation_key
     elif data.organisation not in ORGANISATIONS:
         raise ValidationError(f"organisation: okänd {data.organisation!r}")
-    problems = block_problems(data)
+    problems = block_problems(data, vocabulary)
     if problems:
         raise ValidationError("; ".join(problems))
     locked = block_locked_reason(session, block)
@@ -195,7 +201,7 @@ def edit_block(
             "sparade: kopiera din text, ladda om sidan och gör ändringen igen."
         )
     session.refresh(block)
-    changed = _apply(block, data)
+    changed = _apply(block, data, vocabulary)
     if not changed:
         return block, []
     if block.status is BlockStatus.APPROVED:
@@ -227,14 +233,14 @@ def edit_block(
     return block, told
 
 
-def _apply(block: Block, data: BlockInput) -> list[str]:
+def _apply(block: Block, data: BlockInput, vocabulary: Vocabulary) -> list[str]:
     """Copy the validated input onto the block; the names of the fields that changed."""
     new: dict[str, Any] = {
         "title": data.title.strip(),
         "body_md": data.body_md.strip() + "\n",
         "organisation_key": data.organisation,
         "focus_area_key": data.focus_area,
-        "audiences": check_keys("audience", data.audiences, AUDIENCES),
+        "audiences": vocabulary.audience_keys(data.audiences),
         "image_url": data.image_url or None,
         "image_alt": (data.image_alt or "").strip() or None if data.image_url else None,
         "cta_url": data.cta_url or None,

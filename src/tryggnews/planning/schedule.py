@@ -11,7 +11,6 @@ every problem at once, each with file and line.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -24,8 +23,9 @@ from tryggnews.planning.calendar import (
     activities_for_year,
 )
 from tryggnews.planning.schedule_calendar import read_calendar
-from tryggnews.planning.toml_fields import Problems, Table, parse_date, show, suggestion
-from tryggnews.planning.toml_lines import LineLocator
+from tryggnews.tomlfile.fields import Problems, Table, show, suggestion
+from tryggnews.tomlfile.lines import LineLocator
+from tryggnews.tomlfile.read import read_toml
 
 ORGANISATIONS = ("polis", "kommun")  # the two that edit, approve and get reminders
 _ISSUE_KEY = re.compile(r"(\d{4})-([1-9]\d*)")
@@ -148,23 +148,15 @@ def load_schedule(path: Path) -> Schedule:
     issue keys (``YEAR-N``, unique, sent within YEAR).
     """
     name = str(path)
+    source, data = read_toml(
+        path, error=ScheduleError, missing="pass --schedule FILE or set TRYGGNEWS_SCHEDULE"
+    )
     try:
-        source = path.read_text(encoding="utf-8")
         revised_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
-    except FileNotFoundError:
-        raise ScheduleError(
-            f"{name}: file not found — pass --schedule FILE or set TRYGGNEWS_SCHEDULE"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ScheduleError(f"{name}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise ScheduleError(f"{name}: cannot be read ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScheduleError(syntax_error_message(name, source, exc)) from None
 
-    problems = Problems(name, LineLocator(source))
+    problems = Problems(name, LineLocator(source), ScheduleError)
     root = Table(data, (), problems, "the file")
     newsletter_table = root.table("newsletter", "[newsletter]", required=True)
     calendar_table = root.table("calendar", "[calendar]")
@@ -184,27 +176,11 @@ def load_schedule(path: Path) -> Schedule:
     )
 
 
-_POSITION = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)")
-
-
-def syntax_error_message(name: str, source: str, exc: tomllib.TOMLDecodeError) -> str:
-    """tomllib's message, led by ``file:line`` so it reads like every other problem."""
-    match = _POSITION.fullmatch(str(exc))
-    if match is None:
-        return f"{name}: TOML syntax error: {exc}"
-    line, column = int(match["line"]), int(match["column"])
-    text = source.splitlines()[line - 1] if line <= len(source.splitlines()) else ""
-    # A bare impossible date (send_on = 2027-02-30) is a syntax error to tomllib; name the
-    # key and the value so the message reads like the one for a quoted date.
-    bad_date = re.match(r"\s*([A-Za-z0-9_-]+)\s*=\s*(\d{4}-\d{2}-\d{2})\b", text)
-    if bad_date and parse_date(bad_date[2]) is None:
-        return f"{name}:{line}: {bad_date[1]} {bad_date[2]} is not a date"
-    return f"{name}:{line}: TOML syntax error at column {column}: {match['message']}"
-
-
 def _read_newsletter(table: Table | None) -> NewsletterSettings:
     if table is None:  # already reported; a placeholder lets the issues be checked too
-        table = Table({}, ("newsletter",), Problems("", LineLocator("")), "[newsletter]")
+        table = Table(
+            {}, ("newsletter",), Problems("", LineLocator(""), ScheduleError), "[newsletter]"
+        )
     timezone = table.string("timezone", default="Europe/Stockholm")
     try:
         ZoneInfo(timezone)

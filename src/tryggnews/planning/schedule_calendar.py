@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from tryggnews.planning.calendar import BUILTIN_KEYS, Activity, CalendarConfig, YearOverrides
-from tryggnews.planning.toml_fields import Table, show
+from tryggnews.tomlfile.fields import Table, show
 
 _YEAR = re.compile(r"\d{4}")
 _EVENT_KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import AUDIENCES, FOCUS_AREAS, ORGANISATIONS, check_keys
+from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS, Vocabulary, check_keys
 from tryggnews.db.models import Block, BlockStatus
 from tryggnews.errors import ValidationError
 
@@ -62,7 +62,7 @@ class SampleContent:
     blocks: tuple[SampleBlock, ...]
 
 
-def read_sample(path: Path | None = None) -> SampleContent:
+def read_sample(vocabulary: Vocabulary, path: Path | None = None) -> SampleContent:
     """Parse and check the sample file (default: the packaged ``blocks.toml``)."""
     if path is None:
         name = "blocks.toml"
@@ -78,7 +78,9 @@ def read_sample(path: Path | None = None) -> SampleContent:
     raw_blocks = data.get("blocks")
     if not isinstance(raw_blocks, list) or not raw_blocks:
         raise ValidationError(f"{name}: no [[blocks]]")
-    blocks = tuple(_block(f"{name}: block {n}", raw) for n, raw in enumerate(raw_blocks, 1))
+    blocks = tuple(
+        _block(f"{name}: block {n}", raw, vocabulary) for n, raw in enumerate(raw_blocks, 1)
+    )
     titles = [block.title for block in blocks]
     repeated = sorted({title for title in titles if titles.count(title) > 1})
     if repeated:
@@ -87,14 +89,16 @@ def read_sample(path: Path | None = None) -> SampleContent:
     return SampleContent(issue=issue, blocks=blocks)
 
 
-def load_sample_blocks(session: Session, *, author: str, path: Path | None = None) -> list[Block]:
+def load_sample_blocks(
+    session: Session, *, author: str, vocabulary: Vocabulary, path: Path | None = None
+) -> list[Block]:
     """Add the sample blocks that are missing, as approved; return all of them in file order.
 
     A block counts as present when a block with the same title exists, whatever an
     editor has changed in it since; so a second run creates nothing. Flushes,
     never commits: the caller owns the transaction.
     """
-    sample = read_sample(path)
+    sample = read_sample(vocabulary, path)
     titles = [block.title for block in sample.blocks]
     existing: dict[str, Block] = {}
     for found in session.scalars(select(Block).where(Block.title.in_(titles)).order_by(Block.id)):
@@ -135,7 +139,7 @@ def _issue(name: str, raw: Any) -> SampleIssueText:
     )
 
 
-def _block(where: str, raw: Any) -> SampleBlock:
+def _block(where: str, raw: Any, vocabulary: Vocabulary) -> SampleBlock:
     if not isinstance(raw, Mapping):
         raise ValidationError(f"{where}: not a table")
     title = _text(where, raw, "title")
@@ -151,7 +155,7 @@ def _block(where: str, raw: Any) -> SampleBlock:
         audiences = raw.get("audiences", [])
         if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
             raise ValidationError("audiences must be a list of audience keys")
-        audiences = check_keys("audience", audiences, AUDIENCES)
+        audiences = vocabulary.audience_keys(audiences)
     except ValidationError as exc:
         raise ValidationError(f"{where}: {exc}") from None
     cta_label, cta_url = _optional(where, raw, "cta_label"), _optional(where, raw, "cta_url")

@@ -5,7 +5,7 @@ every row without touching the database; ``apply_import`` then compares the good
 rows with the database in chunks and writes — only when no row is invalid, unless
 the caller says ``skip_invalid``. So a bad list is reported as a whole and nothing
 is half-imported. The format is documented for people in ``subscribers/README.md``
-(a test keeps it in step with the vocabulary).
+(a test keeps it in step with the shipped ``audiences.toml``).
 
 ``apply_import`` never commits: the caller owns the one transaction
 (``with session_factory.begin() as session: ...``) and a failure rolls it back.
@@ -30,13 +30,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import AUDIENCES, LANGUAGES, TOPICS, check_keys
+from tryggnews.content.vocabulary import DEFAULT_LANGUAGE, Vocabulary, check_keys
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.errors import TryggnewsError, ValidationError
 from tryggnews.subscribers.emails import normalise_email
 
 COLUMNS: tuple[str, ...] = ("email", "name", "language", "audiences", "topics")
-DEFAULT_LANGUAGE = "sv"
 # Keys inside the audiences/topics cell: "|" is unambiguous in any CSV; "," is what
 # people type by hand in Excel. No key contains either.
 KEY_SEPARATORS = re.compile(r"[|,]")
@@ -291,7 +290,7 @@ def _read_header(lines: _Lines, path: Path) -> tuple[str, tuple[str, ...]]:
     return delimiter, names
 
 
-def parse_csv(path: Path) -> ImportPlan:
+def parse_csv(path: Path, vocabulary: Vocabulary) -> ImportPlan:
     """Read and check a subscriber CSV without touching the database.
 
     Whole-file problems (unreadable, not UTF-8, bad header) raise ``ValidationError``
@@ -325,7 +324,7 @@ def parse_csv(path: Path) -> ImportPlan:
                 continue
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines, and the ";;;;" rows Excel leaves at the end
-            row, problems = _check_row(line, cells, columns, seen)
+            row, problems = _check_row(line, cells, columns, seen, vocabulary)
             if row is None:
                 _refuse(plan, problems)
             else:
@@ -339,7 +338,11 @@ def _refuse(plan: ImportPlan, problems: list[RowProblem]) -> None:
 
 
 def _check_row(
-    line: int, cells: list[str], columns: tuple[str, ...], seen: dict[str, int]
+    line: int,
+    cells: list[str],
+    columns: tuple[str, ...],
+    seen: dict[str, int],
+    vocabulary: Vocabulary,
 ) -> tuple[ImportRow | None, list[RowProblem]]:
     if len(cells) < len(columns) or any(cell.strip() for cell in cells[len(columns) :]):
         reason = (
@@ -372,12 +375,12 @@ def _check_row(
         problems.append(RowProblem(line, "name", _shorten(name), reason))
 
     language = values.get("language", "").strip().lower() or DEFAULT_LANGUAGE
-    if language not in LANGUAGES:
-        reason = f"unknown language: choose from {', '.join(LANGUAGES)}"
+    if language not in vocabulary.languages:
+        reason = f"unknown language: choose from {', '.join(vocabulary.languages)}"
         problems.append(RowProblem(line, "language", _shorten(language), reason))
 
     keys: dict[str, tuple[str, ...]] = {}
-    for column, allowed in (("audiences", AUDIENCES), ("topics", TOPICS)):
+    for column, allowed in (("audiences", vocabulary.audiences), ("topics", vocabulary.topics)):
         cell = values.get(column, "")
         try:
             keys[column] = tuple(

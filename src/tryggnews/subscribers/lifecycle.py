@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import AUDIENCES, LANGUAGES, TOPICS, check_keys
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.consent import CHANNELS, record_event
@@ -80,16 +80,18 @@ class Choices:
     language: str = "sv"
 
     @classmethod
-    def checked(cls, audiences: Iterable[str], topics: Iterable[str], language: str) -> Choices:
+    def checked(
+        cls,
+        vocabulary: Vocabulary,
+        audiences: Iterable[str],
+        topics: Iterable[str],
+        language: str,
+    ) -> Choices:
         """Choices from untrusted input; ``ValidationError`` names the first unknown key."""
-        if language not in LANGUAGES:
-            raise ValidationError(
-                f"unknown language {language!r}: choose from {', '.join(LANGUAGES)}"
-            )
         return cls(
-            audiences=tuple(check_keys("audience", audiences, AUDIENCES)),
-            topics=tuple(check_keys("topic", topics, TOPICS)),
-            language=language,
+            audiences=tuple(vocabulary.audience_keys(audiences)),
+            topics=tuple(vocabulary.topic_keys(topics)),
+            language=vocabulary.language(language),
         )
 
     @classmethod

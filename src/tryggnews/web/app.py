@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from tryggnews.clock import Clock, SystemClock
 from tryggnews.config import Settings
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.delivery.transports.base import Transport
 from tryggnews.subscribers.tokens import TokenSigner
@@ -31,6 +32,7 @@ class WebContext:
     """What request handlers need, built once per app."""
 
     settings: Settings
+    vocabulary: Vocabulary
     session_factory: sessionmaker[Session]
     transport: Transport
     clock: Clock
@@ -48,8 +50,12 @@ def create_app(
     transport: Transport | None = None,
     clock: Clock | None = None,
     session_factory: sessionmaker[Session] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Flask:
-    """Build the app; parts not given are built from ``settings``."""
+    """Build the app; parts not given are built from ``settings``.
+
+    audiences.toml is read here, so a mistake in it stops the app at start, not a reader.
+    """
     from tryggnews import wiring
 
     app = Flask(__name__)
@@ -68,6 +74,7 @@ def create_app(
     csrf.init_app(app)
     app.extensions["tryggnews"] = WebContext(
         settings=settings,
+        vocabulary=vocabulary or wiring.vocabulary(settings),
         session_factory=session_factory or make_session_factory(make_engine(settings.database_url)),
         transport=transport or wiring.transport(settings),
         clock=clock or SystemClock(),

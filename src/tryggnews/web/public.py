@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from tryggnews.content.vocabulary import AUDIENCES, LANGUAGES, TOPICS
+from tryggnews.content.vocabulary import DEFAULT_LANGUAGE
 from tryggnews.db.models import Subscriber, SubscriberStatus
 from tryggnews.errors import TokenError
 from tryggnews.render.dates import MONTHS
@@ -128,8 +128,18 @@ DELIVERY_LABELS = {
     "bounced": "Kom inte fram",
     "skipped": "Inte skickat",
 }
-# Languages other than Swedish are labelled in their own language (WCAG 3.1.2).
-LANGUAGE_ATTRIBUTES = {"en": ("en", "ltr"), "ar": ("ar", "rtl"), "so": ("so", "ltr")}
+# Languages other than Swedish are labelled in their own language (WCAG 3.1.2), and
+# these are written right to left.
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ps", "ur", "ckb", "dv", "yi"})
+
+
+def _language_attributes(languages: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``lang`` and ``dir`` of each language label that is not Swedish."""
+    return {
+        key: (key, "rtl" if key in RIGHT_TO_LEFT else "ltr")
+        for key in languages
+        if key != DEFAULT_LANGUAGE
+    }
 
 
 @dataclass
@@ -162,10 +172,10 @@ def _template_helpers() -> dict[str, Any]:
         "sv_time": format_time,
         "sv_date": _sv_date,
         "contact_address": web_context().settings.sender_address,
-        "audience_labels": AUDIENCES,
-        "topic_labels": TOPICS,
-        "language_labels": LANGUAGES,
-        "language_attributes": LANGUAGE_ATTRIBUTES,
+        "audience_labels": web_context().vocabulary.audiences,
+        "topic_labels": web_context().vocabulary.topics,
+        "language_labels": web_context().vocabulary.languages,
+        "language_attributes": _language_attributes(web_context().vocabulary.languages),
         "status_labels": STATUS_LABELS,
         "event_labels": EVENT_LABELS,
         "channel_labels": CHANNEL_LABELS,
@@ -308,7 +318,9 @@ def _send_link(recipient: Recipient) -> None:
 
 def _choices(form: ChoicesFields) -> Choices:
     """The validated form's choices (the form already refused unknown keys)."""
-    return Choices.checked(form.audiences.data, form.topics.data, form.language.data or "")
+    return Choices.checked(
+        web_context().vocabulary, form.audiences.data, form.topics.data, form.language.data or ""
+    )
 
 
 def _render_form(template: str, status: int, **context: Any) -> tuple[str, int]:
@@ -326,7 +338,7 @@ def index() -> BaseResponse:
 @bp.route("/prenumerera", methods=["GET", "POST"])
 def sign_up_page() -> BaseResponse | tuple[str, int]:
     text = current_text(web_context().settings.legal_basis)
-    form = SignUpForm()
+    form = SignUpForm(vocabulary=web_context().vocabulary)
     if request.method == "GET":
         return _render_form("public/sign_up.html", 200, form=form, text=text)
     _client_allowed()
@@ -447,7 +459,9 @@ def _preferences_page(
     now = context.clock.now()
     today = now.astimezone(LOCAL).date()
     if form is None:
-        form = PreferencesForm(data=Choices.of(subscriber).as_dict(), formdata=None)
+        form = PreferencesForm(
+            data=Choices.of(subscriber).as_dict(), formdata=None, vocabulary=context.vocabulary
+        )
     if pause_form is None:
         pause_form = PauseForm(today=today, formdata=None)
     stored = export_person(
@@ -483,7 +497,7 @@ def preferences(token: str) -> tuple[str, int]:
 
 @bp.post("/p/<token>")
 def save_preferences(token: str) -> BaseResponse | tuple[str, int]:
-    form = PreferencesForm()
+    form = PreferencesForm(vocabulary=web_context().vocabulary)
     by = _actor("link")
     with web_context().session_factory.begin() as session:
         subscriber = _subscriber(session, TokenPurpose.MANAGE, token)

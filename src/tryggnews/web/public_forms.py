@@ -2,9 +2,10 @@
 
 Validation is strict and says what to do. A value that is too long, holds markup
 or is not one of the offered choices is a field error; the view then stores
-nothing. Choice lists come from the vocabulary, so a tampered form cannot store an
-unknown key. The templates render the fields themselves (see
-``public/_fields.html``) to control labels, hints and the ARIA wiring of errors.
+nothing. Choice lists come from the vocabulary (audiences.toml), given to each form
+when it is made, so a tampered form cannot store an unknown key. The templates
+render the fields themselves (see ``public/_fields.html``) to control labels, hints
+and the ARIA wiring of errors.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import StopValidation, ValidationError
 
-from tryggnews.content.vocabulary import AUDIENCES, LANGUAGES, TOPICS
+from tryggnews.content.vocabulary import DEFAULT_LANGUAGE, Vocabulary
 from tryggnews.errors import ValidationError as AddressError
 from tryggnews.subscribers.emails import normalise_email
 
@@ -46,15 +47,15 @@ def _email(form: FlaskForm, field: Field) -> None:
 
 
 class _Keys(Field):  # type: ignore[misc]  # wtforms has no type hints
-    """Several keys from a fixed mapping (checkboxes); anything else is a field error.
+    """Several keys from a mapping (checkboxes); anything else is a field error.
 
     A plain ``Field`` rather than ``SelectMultipleField``: the template renders the
     options itself, and the choice API of wtforms changes between releases.
     """
 
-    def __init__(self, label: str, options: Mapping[str, str], **kwargs: Any) -> None:
+    def __init__(self, label: str, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
-        self.options = options
+        self.options: Mapping[str, str] = {}
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = list(valuelist)
@@ -65,11 +66,11 @@ class _Keys(Field):  # type: ignore[misc]  # wtforms has no type hints
 
 
 class _Key(Field):  # type: ignore[misc]  # wtforms has no type hints
-    """One key from a fixed mapping (radio buttons)."""
+    """One key from a mapping (radio buttons)."""
 
-    def __init__(self, label: str, options: Mapping[str, str], **kwargs: Any) -> None:
+    def __init__(self, label: str, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)
-        self.options = options
+        self.options: Mapping[str, str] = {}
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = valuelist[0] if valuelist else None
@@ -87,9 +88,15 @@ def _at_least_one_audience(form: FlaskForm, field: Field) -> None:
 class ChoicesFields(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
     """Audiences, topics and language: the choices of the sign-up and preference forms."""
 
-    audiences = _Keys("Vem är du?", AUDIENCES, validators=[_at_least_one_audience])
-    topics = _Keys("Ämnen", TOPICS)
-    language = _Key("Språk", LANGUAGES, default="sv")
+    audiences = _Keys("Vem är du?", validators=[_at_least_one_audience])
+    topics = _Keys("Ämnen")
+    language = _Key("Språk", default=DEFAULT_LANGUAGE)
+
+    def __init__(self, *args: Any, vocabulary: Vocabulary, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.audiences.options = vocabulary.audiences
+        self.topics.options = vocabulary.topics
+        self.language.options = vocabulary.languages
 
 
 class SignUpForm(ChoicesFields):

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from tryggnews.content import audit
 from tryggnews.content.blocks import BlockInput
 from tryggnews.content.issues import get_issue
-from tryggnews.content.vocabulary import AUDIENCES, FOCUS_AREAS, ORGANISATIONS
+from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS
 from tryggnews.db.models import Block
 from tryggnews.editors.blocks import (
     block_locked_reason,
@@ -115,7 +115,7 @@ def _render_form(
         else (list(ORGANISATIONS) if user.role.value == "admin" else [block.organisation_key]),
         organisation_names=ORGANISATIONS,
         focus_areas=FOCUS_AREAS,
-        audiences=AUDIENCES,
+        audiences=services().vocabulary.audiences,
         issues=issues_with_block(db(), block.id) if block else [],
         locked=block_locked_reason(db(), block) if block else None,
         issue_key=issue_key,
@@ -147,7 +147,7 @@ def new() -> str | Response | tuple[str, int]:
         )
     session = db()
     try:
-        block = new_block(session, user, data, now=now())
+        block = new_block(session, user, data, vocabulary=services().vocabulary, now=now())
         notices = []
         if issue_key:
             issue = get_issue(session, issue_key)
@@ -186,7 +186,15 @@ def edit(block_id: int) -> str | Response | tuple[str, int]:
     if version is None:
         abort(400)
     try:
-        block, told = edit_block(session, user, block_id, data, expected_version=version, now=now())
+        block, told = edit_block(
+            session,
+            user,
+            block_id,
+            data,
+            vocabulary=services().vocabulary,
+            expected_version=version,
+            now=now(),
+        )
     except ValidationError as exc:
         session.rollback()
         return _render_form(data, block=block, problems=problems_of(exc), status=400)
@@ -199,7 +207,9 @@ def edit(block_id: int) -> str | Response | tuple[str, int]:
 @bp.post("/<int:block_id>/kopiera", endpoint="copy")
 def copy(block_id: int) -> Response:
     session = db()
-    block = copy_block(session, current_user(), block_id, now=now())
+    block = copy_block(
+        session, current_user(), block_id, vocabulary=services().vocabulary, now=now()
+    )
     session.commit()
     flash(f"En kopia av blocket är skapad: ”{block.title}”.", "ok")
     return redirect(url_for("editor.blocks.edit", block_id=block.id))

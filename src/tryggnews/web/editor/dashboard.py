@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from tryggnews.content.approvals import SENDABLE, approvals_summary
 from tryggnews.content.issues import list_issues
-from tryggnews.content.vocabulary import AUDIENCES
 from tryggnews.db.models import DeliveryStatus, Issue, IssueStatus, Subscriber, SubscriberStatus
 from tryggnews.delivery.ledger import ledger_counts
 from tryggnews.planning.calendar import Activity, activities_between
@@ -91,7 +91,7 @@ def index() -> str:
         reachable=status.reachable if status else True,
         activities=activities,
         last_send=_last_send(session),
-        audiences=_subscribers_by_audience(session, moment),
+        audiences=_subscribers_by_audience(session, services().vocabulary.audiences),
     )
 
 
@@ -155,7 +155,9 @@ def _last_send(session: Session) -> LastSend | None:
     )
 
 
-def _subscribers_by_audience(session: Session, moment: datetime) -> list[tuple[str, int]]:
+def _subscribers_by_audience(
+    session: Session, audiences: Mapping[str, str]
+) -> list[tuple[str, int]]:
     """Active subscribers per audience (one person counts once in each audience chosen)."""
     counts: Counter[str] = Counter()
     total = 0
@@ -164,9 +166,9 @@ def _subscribers_by_audience(session: Session, moment: datetime) -> list[tuple[s
         .where(Subscriber.status == SubscriberStatus.ACTIVE)
         .execution_options(yield_per=2000)
     )
-    for (audiences,) in rows:
+    for (chosen,) in rows:
         total += 1
-        counts.update(a for a in audiences if a in AUDIENCES)
-    result = [(label, counts[key]) for key, label in AUDIENCES.items()]
+        counts.update(chosen)
+    result = [(label, counts[key]) for key, label in audiences.items()]
     result.append(("Totalt, aktiva prenumeranter", total))
     return result

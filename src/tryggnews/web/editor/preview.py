@@ -15,7 +15,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from tryggnews.content import audit
-from tryggnews.content.vocabulary import AUDIENCES
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus
 from tryggnews.render.model import RenderedVariant
@@ -38,12 +37,13 @@ TEST_TOKEN = "forhandsgranskning"  # noqa: S105 (a stand-in shown in links, not 
 
 def _audience() -> str:
     chosen = request.values.get("malgrupp", EVERYONE)
-    return chosen if chosen in AUDIENCES else EVERYONE
+    return chosen if chosen in web_context().vocabulary.audiences else EVERYONE
 
 
 def _variant(key: str, audience: str) -> RenderedVariant:
     issue = load_issue(key)
-    audiences = list(AUDIENCES) if audience == EVERYONE else [audience]
+    everyone = list(web_context().vocabulary.audiences)
+    audiences = everyone if audience == EVERYONE else [audience]
     return services().publisher().preview(issue, audiences=audiences)
 
 
@@ -59,7 +59,7 @@ def show(key: str) -> str:
         "editor/preview.html",
         issue=issue,
         audience=audience,
-        audiences=AUDIENCES,
+        audiences=web_context().vocabulary.audiences,
         everyone=EVERYONE,
         width=width,
         widths=WIDTHS,

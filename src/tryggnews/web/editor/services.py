@@ -12,9 +12,7 @@ from datetime import timedelta
 from flask import current_app
 
 from tryggnews import wiring
-from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import issue_view
-from tryggnews.content.vocabulary import AUDIENCES
 from tryggnews.db.models import Issue
 from tryggnews.editors.mail import Notice, send_notices
 from tryggnews.planning.schedule import Schedule
@@ -30,6 +28,7 @@ class EditorServices:
     def __init__(self) -> None:
         context = web_context()
         self.settings = context.settings
+        self.vocabulary = context.vocabulary
         self.login_limiter = AttemptLimiter(
             context.clock, limit=LOGIN_ATTEMPTS_PER_ADDRESS, window=LOGIN_WINDOW
         )
@@ -48,7 +47,7 @@ class EditorServices:
         mtime = self._mtime()
         with self._lock:
             if self._publisher is None or mtime != self._schedule_mtime:
-                self._publisher = wiring.publisher(self.settings)
+                self._publisher = wiring.publisher(self.settings, self.vocabulary)
                 self._schedule_mtime = mtime
             return self._publisher
 
@@ -61,7 +60,7 @@ class EditorServices:
         """
         publisher = self.publisher()
         blocks = publisher.blocks_of(issue)
-        spec = VariantPlanner(blocks).variant_for(list(AUDIENCES), ())
+        spec = publisher.planner(blocks).variant_for(list(self.vocabulary.audiences), ())
         return publisher.lint(publisher.render(issue_view(issue), [spec]), blocks)
 
     def schedule(self) -> Schedule | None:

@@ -15,8 +15,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from tryggnews.errors import ScheduleError
-from tryggnews.planning.toml_lines import KeyPath, LineLocator
+from tryggnews.errors import ConfigError, TryggnewsError
+from tryggnews.tomlfile.lines import KeyPath, LineLocator
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CLOCK = re.compile(r"(\d{2}):(\d{2})")
@@ -25,9 +25,12 @@ _CLOCK = re.compile(r"(\d{2}):(\d{2})")
 class Problems:
     """The problems found in one file, each as ``file:line: message``, in line order."""
 
-    def __init__(self, file: str, locator: LineLocator) -> None:
+    def __init__(
+        self, file: str, locator: LineLocator, error: type[TryggnewsError] = ConfigError
+    ) -> None:
         self.file = file
         self.locator = locator
+        self.error = error
         self._found: list[tuple[int, str]] = []
 
     def add(self, path: KeyPath, message: str) -> None:
@@ -41,7 +44,7 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self._found:
-            raise ScheduleError("\n".join(self.messages))
+            raise self.error("\n".join(self.messages))
 
 
 def show(value: Any) -> str:
