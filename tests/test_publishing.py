@@ -1,5 +1,6 @@
 """The publishing path: audience variants reach the right people, MJML is rendered once per
-variant (never per recipient), and a failing issue is refused before anyone is snapshotted."""
+variant (never per recipient), and a failing or unapproved issue is refused before anyone is
+snapshotted."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from tryggnews import wiring
 from tryggnews.clock import FixedClock
 from tryggnews.config import Settings
+from tryggnews.content.approvals import ApprovalError, approve, withdraw
 from tryggnews.content.blocks import BlockInput, create_block
-from tryggnews.content.issues import add_block, create_issue, get_block
+from tryggnews.content.issues import add_block, create_issue, get_block, get_issue
 from tryggnews.content.vocabulary import load_vocabulary
-from tryggnews.db.models import Delivery, Issue, IssueStatus, Subscriber, SubscriberStatus
+from tryggnews.db.models import Delivery, Issue, IssueStatus, Subscriber, SubscriberStatus, User
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.delivery.transports.outbox import MaildirTransport
+from tryggnews.editors.accounts import create_user
 from tryggnews.errors import LintError
 from tryggnews.publishing import Publisher
 
@@ -95,7 +98,12 @@ def _messages(outbox: Path) -> dict[str, email.message.EmailMessage]:
 
 
 def _send(
-    publisher: Publisher, settings: Settings, factory: sessionmaker[Session], key: str
+    publisher: Publisher,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    key: str,
+    *,
+    require_approval: bool = False,
 ) -> SendSummary:
     transport = MaildirTransport(settings.outbox_dir)
     try:
@@ -107,6 +115,7 @@ def _send(
             clock=FixedClock(NOW),
             worker_id="test",
             batch_size=7,
+            require_approval=require_approval,
         )
     finally:
         transport.close()
@@ -194,3 +203,70 @@ def test_an_issue_with_no_receiving_subscribers_is_refused(
     with pytest.raises(LintError) as raised:
         _send(wiring.publisher(settings), settings, session_factory, "2027-3")
     assert any("inga mottagare" in p for p in raised.value.problems)
+
+
+def _editors(session: Session) -> dict[str, User]:
+    return {
+        organisation: create_user(
+            session,
+            email=f"redaktor@{organisation}.example.se",
+            organisation=organisation,
+            role="editor",
+            actor="test",
+            now=NOW,
+        )
+        for organisation in ("polis", "kommun")
+    }
+
+
+def test_only_an_issue_both_organisations_approved_is_sent(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        issue = _issue_with_blocks(session)
+        make_subscriber(session, "a@example.org", audiences=["senior"])
+        editors = _editors(session)
+        approve(
+            session,
+            issue,
+            editors["polis"],
+            organisation="polis",
+            expected_version=issue.version,
+            now=NOW,
+        )
+    publisher = wiring.publisher(settings)
+    with pytest.raises(ApprovalError) as refused:
+        _send(publisher, settings, session_factory, "2027-1", require_approval=True)
+    assert str(refused.value) == (
+        "Utskick 2027-1 kan inte skickas förrän Österåkers kommun har godkänt det."
+    )
+    with session_factory.begin() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+        issue = get_issue(session, "2027-1")
+        assert issue.status == IssueStatus.DRAFT
+        approve(
+            session,
+            issue,
+            editors["kommun"],
+            organisation="kommun",
+            expected_version=issue.version,
+            now=NOW,
+        )
+        # The police take their approval back before the send: a draft again.
+        withdraw(session, issue, editors["polis"], now=NOW)
+    with pytest.raises(ApprovalError, match="förrän Polisen har godkänt"):
+        _send(publisher, settings, session_factory, "2027-1", require_approval=True)
+
+    with session_factory.begin() as session:
+        issue = get_issue(session, "2027-1")
+        approve(
+            session,
+            issue,
+            editors["polis"],
+            organisation="polis",
+            expected_version=issue.version,
+            now=NOW,
+        )
+        assert issue.status == IssueStatus.APPROVED
+    summary = _send(publisher, settings, session_factory, "2027-1", require_approval=True)
+    assert summary.sent == 1

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
+from tryggnews.content.approvals import lock_issue, require_sendable
 from tryggnews.content.issues import get_issue, issue_blocks
 from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import (
@@ -204,12 +205,15 @@ class Publisher:
         progress: Callable[[int], None] | None = None,
         options: DeliveryOptions | None = None,
         deliver: bool = True,
+        require_approval: bool,
     ) -> SendSummary:
         """Snapshot the audience into the ledger and deliver to everyone not yet served.
 
         Refuses with ``LintError`` (nothing snapshotted, nothing sent) when the issue
         fails lint, with ``TransportError`` when the transport cannot connect or log
-        in (checked first, so nothing is snapshotted either), and with
+        in (checked first, so nothing is snapshotted either), with ``ApprovalError``
+        when ``require_approval`` and the police and the kommun have not both approved
+        the current version (checked with the issue row locked), and with
         ``IssuePausedError`` when the send is paused. Safe to run again: rows already
         sent are never sent again. ``deliver=False`` only snapshots and marks the
         issue ``sending``, leaving delivery to ``tryggnews worker``.
@@ -220,12 +224,18 @@ class Publisher:
         with session_factory.begin() as session:
             issue = get_issue(session, issue_ref)
             issue_id = issue.id
+            if issue.status not in RESUMABLE:
+                # Locked until the snapshot commits: an edit, or an approval withdrawn,
+                # cannot cross the approval check below.
+                issue = lock_issue(session, issue_id)
             if issue.status == IssueStatus.PAUSED:
                 raise IssuePausedError(issue.key)
             # A send that already started (or finished) resumes from its ledger; only a
             # fresh send is linted and snapshotted, in the same transaction as its
             # move to "sending", so a crash cannot leave half a snapshot.
             if issue.status not in RESUMABLE:
+                if require_approval:
+                    require_sendable(session, issue)
                 blocks = self.blocks_of(issue)
                 planner = self.plan_variants(session, blocks, clock.now())
                 rendered = self.render(issue_view(issue), list(planner.variants.values()))

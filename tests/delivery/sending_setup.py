@@ -90,6 +90,7 @@ def prepare_issue(
             worker_id="test-setup",
             batch_size=100,
             deliver=False,
+            require_approval=False,  # delivery is under test here, not approval
         )
     return ISSUE_KEY
 

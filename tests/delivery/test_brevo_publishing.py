@@ -90,6 +90,7 @@ def _send(settings: Settings, factory: sessionmaker[Session], brevo: BrevoTransp
             clock=FixedClock(NOW),
             worker_id="test",
             batch_size=4,
+            require_approval=False,  # delivery is under test here, not approval
         )
     finally:
         brevo.close()

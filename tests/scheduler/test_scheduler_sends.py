@@ -30,8 +30,10 @@ from scheduler_factories import (
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tryggnews.clock import FixedClock
+from tryggnews.clock import Clock, FixedClock
 from tryggnews.config import Settings
+from tryggnews.content.approvals import lock_issue, record_edit
+from tryggnews.content.issues import get_issue
 from tryggnews.db.models import Delivery, DeliveryStatus, Issue, IssueStatus, Notification
 from tryggnews.scheduler.runner import SchedulerParts
 
@@ -203,3 +205,42 @@ def test_an_issue_without_a_schedule_file_is_still_sent(
     assert kinds(one_pass(parts)) == ["sent 2027-1"]
     with session_factory() as session:
         assert session.scalars(select(Notification)).all() == []
+
+
+class EditorSavesDuringSend(FlakyTransport):
+    """A Maildir outbox whose connection check is the moment an editor saves a change.
+
+    ``Publisher.send`` checks the transport after the scheduler decided the issue is
+    approved and before its send transaction: the edit lands exactly in between.
+    """
+
+    def __init__(self, path: Path, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        super().__init__(path, failures=0)
+        self.session_factory = session_factory
+        self.clock = clock
+
+    def check(self) -> None:
+        with self.session_factory.begin() as session:
+            issue = lock_issue(session, get_issue(session, "2027-1").id)
+            issue.version += 1
+            change = "blocket ändrades (text)"
+            record_edit(session, issue, actor=POLIS_EDITOR, change=change, now=self.clock.now())
+
+
+def test_an_edit_between_the_check_and_the_send_holds_the_issue_and_sends_nothing(
+    tmp_path: Path, engine: Engine, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    parts, clock = setup(tmp_path, engine, settings, session_factory)
+    editing = EditorSavesDuringSend(settings.outbox_dir, session_factory, clock)
+    parts = dataclasses.replace(parts, make_transport=lambda: editing)
+    assert kinds(one_pass(parts)) == ["held 2027-1", "held-notice 2027-1"]
+    issue = issue_row(session_factory)
+    assert issue.status == IssueStatus.HELD
+    assert issue.hold_reason == (
+        "Utskick 2027-1 kan inte skickas förrän Polisen och Österåkers kommun har godkänt det."
+    )
+    assert newsletters(settings, SUBJECT) == []
+    with session_factory() as session:
+        assert session.scalars(select(Delivery)).all() == []
+    held = notices(settings, "held:2027-1")
+    assert recipients(held) == sorted([POLIS_CHIEF, KOMMUN_CHIEF, ADMIN])

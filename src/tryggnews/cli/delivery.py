@@ -129,6 +129,8 @@ def worker(app: AppContext, once: bool, poll: float) -> None:
                     worker_id=worker_id,
                     batch_size=settings.send_batch_size,
                     options=options,
+                    # The worker only resumes sends already started (and checked).
+                    require_approval=True,
                 )
 
             def report(issue_id: int, summary: SendSummary) -> None:

@@ -241,11 +241,11 @@ def issue_send(app: AppContext, issue_ref: str, without_approval: bool) -> None:
                 details={"version": target.version},
                 at=SystemClock().now(),
             )
-    summary = send_with_progress(app, issue_ref)
+    summary = send_with_progress(app, issue_ref, require_approval=not without_approval)
     print_summary(summary)
 
 
-def send_with_progress(app: AppContext, issue_ref: str) -> SendSummary:
+def send_with_progress(app: AppContext, issue_ref: str, *, require_approval: bool) -> SendSummary:
     # Imported here: tryggnews.cli.delivery adds its commands to this module's group.
     from tryggnews.cli.delivery import delivery_options, stop_on_signal, warn, warn_about_sending
 
@@ -267,6 +267,7 @@ def send_with_progress(app: AppContext, issue_ref: str) -> SendSummary:
                 on_start=bar.start,
                 progress=bar.advance,
                 options=delivery_options(settings, stop=stop, ticker=ticker),
+                require_approval=require_approval,
             )
     finally:
         transport.close()

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -130,6 +130,27 @@ def approval_history(session: Session, issue: Issue) -> list[Approval]:
 
 def fully_approved(session: Session, issue: Issue) -> bool:
     return set(standing_approvals(session, issue)) >= set(SIGNING_ORGANISATIONS)
+
+
+def require_sendable(session: Session, issue: Issue) -> None:
+    """Raise ``ApprovalError`` unless the issue may be sent: approved by both, per its status.
+
+    The status is the rule the scheduler and ``issue send`` use too: only two standing
+    approvals set it to approved, and any edit or withdrawal sets it back to draft in
+    the same transaction. Call it with the issue row locked (``lock_issue``).
+    """
+    if issue.status not in SENDABLE:
+        _refuse(session, issue, "skickas")
+
+
+def _refuse(session: Session, issue: Issue, action: str) -> NoReturn:
+    # ``action``: the Swedish passive verb of what is refused ("skickas", "schemaläggas").
+    standing = standing_approvals(session, issue)
+    missing = [key for key in SIGNING_ORGANISATIONS if key not in standing]
+    names = " och ".join(ORGANISATIONS[key] for key in missing)
+    raise ApprovalError(
+        f"Utskick {issue.key} kan inte {action} förrän {names or 'båda'} har godkänt det."
+    )
 
 
 def require_may_approve(user: User, organisation: str) -> None:
@@ -298,12 +319,7 @@ def schedule_issue(
         raise ApprovalError("Ange tiden med tidszon.")
     issue = lock_issue(session, issue.id, expected_version)
     if issue.status not in SENDABLE or not fully_approved(session, issue):
-        standing = standing_approvals(session, issue)
-        missing = [key for key in SIGNING_ORGANISATIONS if key not in standing]
-        names = " och ".join(ORGANISATIONS[key] for key in missing)
-        raise ApprovalError(
-            f"Utskick {issue.key} kan inte schemaläggas förrän {names or 'båda'} har godkänt det."
-        )
+        _refuse(session, issue, "schemaläggas")
     if send_at <= now:
         raise ApprovalError("Välj en tid som inte redan har passerat.")
     previous = issue.planned_send_at

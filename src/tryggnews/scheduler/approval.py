@@ -1,12 +1,12 @@
-"""What the scheduler counts as approved: one place, until two-party approval lands.
+"""What the scheduler and ``plan status`` count as approved, in one place.
 
 An issue may go out only when both organisations have approved its current version
-(DESIGN.md). The approval workflow (issue 6) will record each organisation's approval
-in an ``approvals`` table and set ``Issue.status = approved`` only when both have
-approved. Until then the status alone says it: ``approved`` and ``scheduled`` mean
-"both approved", anything before means "nobody has". Every decision in the scheduler
-and in ``plan status`` goes through the functions below, so issue 6 changes only
-``approved_by`` (and, if it tightens the rule, ``reusable_evergreen_blocks``).
+(DESIGN.md). The approval workflow (``content/approvals.py``) records each approval
+against ``Issue.version``, sets ``Issue.status = approved`` only when both stand, and
+sets it back to draft in the same transaction as any edit or withdrawal. So
+``approved`` and ``scheduled`` mean "both approved"; a draft may carry one standing
+approval, which ``plan status`` shows. ``Publisher.send`` checks the status again with
+the issue row locked, so an edit between the scheduler's check and the send holds it.
 """
 
 from __future__ import annotations
@@ -43,15 +43,7 @@ class ApprovalState(enum.StrEnum):
 
 
 def approved_by(session: Session, issue: Issue) -> frozenset[str]:
-    """The organisations (of ``polis``, ``kommun``) that approved the issue's current version.
-
-    SEAM for issue 6: replace the body with a query on the approvals table, e.g.
-    ``select(Approval.organisation_key).where(Approval.issue_id == issue.id,
-    Approval.issue_version == issue.version, Approval.withdrawn_at.is_(None))``.
-    """
-    # The approval workflow (content/approvals.py) sets "approved" only when both
-    # organisations approved the current version, and back to draft on any edit; a
-    # draft may still carry one organisation's standing approval, shown by plan status.
+    """The organisations (of ``polis``, ``kommun``) that approved the issue's current version."""
     if issue.status in APPROVED_STATES or issue.status in SETTLED_STATES:
         return frozenset(ORGANISATIONS)
     return frozenset(standing_approvals(session, issue)) & frozenset(ORGANISATIONS)
@@ -87,8 +79,9 @@ def approval_state(session: Session, issue: Issue) -> ApprovalState:
 def reusable_evergreen_blocks(session: Session) -> list[Block]:
     """Blocks both organisations approved for reuse, oldest first.
 
-    The rule today: ``evergreen`` and ``status == approved``. Issue 6 may tighten it
-    (e.g. an approval for reuse by each organisation); nothing else decides it.
+    The rule: ``evergreen`` and ``status == approved`` (a block becomes approved when
+    both organisations approve an issue holding it, and back to draft on any edit);
+    nothing else decides it.
     """
     return list(
         session.scalars(

@@ -28,6 +28,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
+from tryggnews.content.approvals import ApprovalError
 from tryggnews.content.issues import add_block, issue_blocks
 from tryggnews.db.models import (
     Block,
@@ -117,6 +118,7 @@ class Sending:
             clock=clock,
             worker_id=self.worker_id,
             batch_size=self.batch_size,
+            require_approval=True,
         )
 
 
@@ -212,13 +214,20 @@ def _send(
     notifier: Notifier | None,
     schedule: Schedule | None,
 ) -> list[Action]:
+    newsletter = schedule.newsletter if schedule is not None else None
     try:
         summary = sending.send(session_factory, issue.key, clock)
     except LintError as exc:
-        newsletter = schedule.newsletter if schedule is not None else None
         reason = "Klarar inte kontrollerna före utskick: " + "; ".join(exc.problems)
         recipients = newsletter.editors.everyone + newsletter.administrators if newsletter else ()
         return _hold(session_factory, clock, issue, _Hold(reason, recipients), notifier)
+    except ApprovalError as exc:
+        # An approval withdrawn (or an edit saved) after the check above: the send
+        # transaction saw it and sent nothing.
+        recipients = (
+            newsletter.escalation.everyone + newsletter.administrators if newsletter else ()
+        )
+        return _hold(session_factory, clock, issue, _Hold(str(exc), recipients), notifier)
     except TryggnewsError as exc:
         return [Action("error", issue.key, f"sending failed: {exc}")]
     detail = f"{summary.accepted_now} messages accepted"
