@@ -1,7 +1,7 @@
 """The daily checks: from 09:00, once a day, the quota watchdog tells the administrators when
 the year's sent and still possible issues cannot reach the minimum — a plan of three
-issues, or four with one held — and stays quiet when the plan is enough; a pass purges
-sign-ups never confirmed."""
+issues, or four with one held — and stays quiet when the plan is enough; from October it
+asks weekly for next year's plan; a pass purges sign-ups never confirmed."""
 
 from __future__ import annotations
 
@@ -106,3 +106,32 @@ def test_a_pass_purges_sign_ups_never_confirmed(
     assert [str(a) for a in one_pass(parts)] == ["purged sign-ups: 1 never confirmed"]
     with session_factory() as session:
         assert session.scalars(select(Subscriber.email)).all() == ["new@example.org"]
+
+
+def test_from_october_next_years_plan_is_asked_for_once_a_week(
+    tmp_path: Path, engine: Engine, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        for key, day in THREE:  # this year is on track: three sent, one still to come
+            send_at = datetime.fromisoformat(day).replace(hour=8, tzinfo=STOCKHOLM)
+            make_issue(session, key, send_at, status=IssueStatus.SENT)
+    clock = FixedClock(datetime(2027, 9, 30, 9, 0, tzinfo=STOCKHOLM))
+    parts = parts_for(engine, settings, clock, write_plan(tmp_path, FOUR))
+    assert one_pass(parts) == []  # September: not yet
+
+    clock.advance(timedelta(days=1))  # Friday 1 October
+    assert [str(a) for a in one_pass(parts)] == [f"quota 2028: to {ADMIN}"]
+    [alert] = notices(settings, "quota-plan:2028:")
+    assert str(alert["Subject"]) == "Trygg i Österåker 2028: planen har 0 av minst 4 utskick"
+    assert "tryggnews plan check --year 2028" in body(alert)
+
+    clock.advance(timedelta(days=2))  # Sunday: the same week
+    assert one_pass(parts) == []
+    clock.advance(timedelta(days=1))  # Monday: a new week, still no plan
+    assert [a.kind for a in one_pass(parts)] == ["quota"]
+    assert len(notices(settings, "quota-plan:2028:")) == 2
+
+    planned = [*FOUR, *((f"2028-{n}", f"2028-0{n + 1}-14") for n in range(1, 5))]
+    clock.advance(timedelta(days=7))
+    parts = parts_for(engine, settings, clock, write_plan(tmp_path, planned))
+    assert one_pass(parts) == []  # next year is planned: quiet

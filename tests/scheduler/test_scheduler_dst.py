@@ -63,12 +63,17 @@ def test_a_send_and_a_reminder_on_the_change_day_happen_once_at_local_time(
 
     change_day = datetime.fromisoformat(day).replace(tzinfo=STOCKHOLM)
     reminder_at = change_day.replace(hour=8)
-    assert seen == {
+    expected = {
         "scheduled 2027-1": [start],
         "sent 2027-1": [expected_send],
         "reminder 2027-2": [reminder_at, reminder_at],  # polis and kommun
         "quota 2027": [change_day.replace(hour=9) + timedelta(days=d) for d in (-1, 0, 1)],
     }
+    if change == "october":
+        # From October the watchdog also asks for next year's plan, once a (ISO) week:
+        # Saturday 30 October, and again Monday 1 November, each at 09:00 local.
+        expected["quota 2028"] = [change_day.replace(hour=9) + timedelta(days=d) for d in (-1, 1)]
+    assert seen == expected
     assert reminder_at.astimezone(UTC) == expected_send  # 08:00 local, both
     # The day before and the day after the change, 09:00 local is a different UTC hour.
     quota = [at.astimezone(UTC).hour for at in seen["quota 2027"]]

@@ -61,6 +61,7 @@ from tryggnews.scheduler.notices import (
     grace_text,
     held_notice,
     local_moment,
+    next_year_notice,
     organisation_names,
     quota_notice,
     reminder_notice,
@@ -73,6 +74,9 @@ log = logging.getLogger("tryggnews.scheduler")
 NOTICE_TIME = time(8, 0)
 # The quota watchdog looks once a day from this local time.
 QUOTA_TIME = time(9, 0)
+# From this (month, day) it also asks, once a week, for next year's plan: the year's
+# first issue goes out in February, with its section deadline ten days earlier.
+NEXT_YEAR_PLAN_FROM = (10, 1)
 # An approved issue with fewer approved blocks than this is "thin" (see fill_with_evergreen).
 THIN_ISSUE_BLOCKS = 3
 # Not yet sent, not held: the scheduler decides about these when their time comes.
@@ -516,12 +520,49 @@ def check_quota(
 
     "Can still go out": not sent, not held, and its send time has not passed by more
     than ``grace`` (or it is being sent). Issues in the database that are not in the
-    plan count too.
+    plan count too. From 1 October, also once a week while next year's plan holds
+    fewer issues than the minimum.
     """
     now = clock.now()
     local = now.astimezone(schedule.tz)
     if local.time() < QUOTA_TIME:
         return []
+    return _check_this_year(session_factory, now, schedule, notifier, grace) + _check_next_year(
+        session_factory, now, schedule, notifier
+    )
+
+
+def _check_next_year(
+    session_factory: sessionmaker[Session], now: datetime, schedule: Schedule, notifier: Notifier
+) -> list[Action]:
+    local = now.astimezone(schedule.tz)
+    if (local.month, local.day) < NEXT_YEAR_PLAN_FROM:
+        return []
+    year = local.year + 1
+    planned = [issue.key for issue in schedule.issues_in(year)]
+    minimum = schedule.newsletter.min_issues_per_year
+    if len(planned) >= minimum:
+        return []
+    iso = local.isocalendar()
+    notice = next_year_notice(
+        year,
+        planned,
+        minimum,
+        schedule.newsletter.administrators,
+        week=f"{iso.year}-W{iso.week:02d}",
+        name=schedule.newsletter.name,
+    )
+    return _deliver(session_factory, notifier, notice, now, "quota", str(year))
+
+
+def _check_this_year(
+    session_factory: sessionmaker[Session],
+    now: datetime,
+    schedule: Schedule,
+    notifier: Notifier,
+    grace: timedelta,
+) -> list[Action]:
+    local = now.astimezone(schedule.tz)
     year = local.year
     with session_factory() as session:
         rows = session.execute(

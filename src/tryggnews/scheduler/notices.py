@@ -353,6 +353,37 @@ def quota_notice(
     )
 
 
+def next_year_notice(
+    year: int,
+    planned: Sequence[str],
+    minimum: int,
+    recipients: Sequence[str],
+    *,
+    week: str,
+    name: str,
+) -> Notice:
+    """Next year's plan does not yet hold the promised number of issues."""
+    count = len(planned)
+    subject = f"{name} {year}: planen har {count} av minst {minimum} utskick"
+    body = (
+        "Hej!\n\n"
+        f"Medborgarlöftet lovar minst {minimum} nyhetsbrev om året, men schedule.toml har "
+        f"{count} utskick planerade för {year}"
+        + (f": {', '.join(planned)}" if planned else "")
+        + ".\n\n"
+        "Planera nästa år nu, så att redaktörerna hinner skriva till årets första nummer. "
+        f"Lägg till [[issue]] för {year} i schedule.toml och kontrollera planen med\n"
+        f"    tryggnews plan check --year {year}\n\n"
+        "Det här meddelandet skickas en gång i veckan tills planen räcker.\n"
+    )
+    return Notice(
+        key=f"quota-plan:{year}:{week}",
+        recipients=tuple(recipients),
+        subject=subject,
+        body=_signed(body, name),
+    )
+
+
 def autofill_notice(
     key: str,
     version: int,
