@@ -21,11 +21,11 @@ from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.models import Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.emails import normalise_email
+from tryggnews.subscribers.export import export_subscribers
 from tryggnews.subscribers.importer import (
     ImportPlan,
     ImportResult,
     apply_import,
-    export_subscribers,
     parse_csv,
 )
 

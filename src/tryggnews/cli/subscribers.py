@@ -33,15 +33,13 @@ from tryggnews.db.models import Subscriber, SubscriberStatus, Suppression
 from tryggnews.errors import ConfigError
 from tryggnews.subscribers.consent import history
 from tryggnews.subscribers.emails import normalise_email
+from tryggnews.subscribers.export import EXPORT_FORMATS, ExportFormat, export_subscribers
 from tryggnews.subscribers.gdpr import erase_address, export_person, purge_unconfirmed
 from tryggnews.subscribers.importer import (
     BASES,
-    EXPORT_FORMATS,
     MAX_SOURCE_CHARS,
-    ExportFormat,
     ImportResult,
     apply_import,
-    export_subscribers,
     parse_csv,
 )
 from tryggnews.subscribers.lifecycle import Actor, find_subscriber

@@ -1,4 +1,4 @@
-"""Subscriber lists in and out: CSV import (checked in full first) and CSV/JSON export.
+"""Subscriber lists in: CSV import, checked in full before anything is written.
 
 An import is two steps. ``parse_csv`` reads the file once, streaming, and checks
 every row without touching the database; ``apply_import`` then compares the good
@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import codecs
 import csv
-import json
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, Literal, TextIO
+from typing import BinaryIO
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +38,6 @@ COLUMNS: tuple[str, ...] = ("email", "name", "language", "audiences", "topics")
 # Keys inside the audiences/topics cell: "|" is unambiguous in any CSV; "," is what
 # people type by hand in Excel. No key contains either.
 KEY_SEPARATORS = re.compile(r"[|,]")
-EXPORT_KEY_SEPARATOR = "|"
 # One record (a physical line, or several when a quoted value holds line breaks).
 # Real rows are well under 1 KB; the bound keeps a broken or hostile file from
 # filling memory (csv's own field limit is 128 KB per field, not per row).
@@ -48,12 +46,6 @@ MAX_NAME_CHARS = 200
 MAX_SOURCE_CHARS = 100  # subscribers.source
 BASES: tuple[str, ...] = ("public-task", "consent")
 CHUNK_SIZE = 500
-# The CSV export has no status column, so by default it holds only people who may
-# receive the newsletter: importing it elsewhere must not sign up anyone who left.
-CSV_EXPORT_STATUSES: tuple[SubscriberStatus, ...] = (
-    SubscriberStatus.ACTIVE,
-    SubscriberStatus.PAUSED,
-)
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: "CSV UTF-8 (kommaavgränsad)")'
@@ -624,86 +616,3 @@ def _new_subscriber(row: ImportRow) -> dict[str, object]:
         # Every person's links are signed with their own salt; rotating it revokes them.
         "token_salt": secrets.token_urlsafe(16),
     }
-
-
-# --- export ----------------------------------------------------------------
-
-ExportFormat = Literal["csv", "json"]
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json")
-
-
-def export_subscribers(
-    session: Session,
-    fmt: ExportFormat,
-    out: TextIO,
-    *,
-    statuses: Collection[SubscriberStatus] | None = None,
-    delimiter: str = ";",
-) -> int:
-    """Write subscribers to ``out``, ordered by address, streaming; return how many.
-
-    ``json``: a list of objects with email, name, status, language, audiences,
-    topics, source and timestamps; by default everyone. ``csv``: exactly the
-    columns ``parse_csv`` reads (so an export imports again unchanged), keys joined
-    with "|"; by default only active and paused people (``CSV_EXPORT_STATUSES``).
-    """
-    if fmt not in EXPORT_FORMATS:
-        raise ValidationError(f"unknown export format {fmt!r}: choose csv or json")
-    if statuses is None and fmt == "csv":
-        statuses = CSV_EXPORT_STATUSES
-    query = select(
-        Subscriber.email,
-        Subscriber.name,
-        Subscriber.status,
-        Subscriber.language,
-        Subscriber.audiences,
-        Subscriber.topics,
-        Subscriber.source,
-        Subscriber.created_at,
-        Subscriber.updated_at,
-        Subscriber.confirmed_at,
-        Subscriber.paused_until,
-    ).order_by(Subscriber.email_key)
-    if statuses is not None:
-        query = query.where(Subscriber.status.in_(list(statuses)))
-    rows = session.execute(query.execution_options(yield_per=1000))
-    count = 0
-    if fmt == "csv":
-        writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow(
-                (
-                    row.email,
-                    row.name or "",
-                    row.language,
-                    EXPORT_KEY_SEPARATOR.join(row.audiences),
-                    EXPORT_KEY_SEPARATOR.join(row.topics),
-                )
-            )
-            count += 1
-        return count
-    out.write("[")
-    for row in rows:
-        record = {
-            "email": row.email,
-            "name": row.name,
-            "status": row.status.value,
-            "language": row.language,
-            "audiences": list(row.audiences),
-            "topics": list(row.topics),
-            "source": row.source,
-            "created_at": _iso(row.created_at),
-            "updated_at": _iso(row.updated_at),
-            "confirmed_at": _iso(row.confirmed_at),
-            "paused_until": _iso(row.paused_until),
-        }
-        out.write(",\n  " if count else "\n  ")
-        out.write(json.dumps(record, ensure_ascii=False))
-        count += 1
-    out.write("\n]\n" if count else "]\n")
-    return count
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
