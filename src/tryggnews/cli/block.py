@@ -43,7 +43,8 @@ def block() -> None:
     "--audience",
     "audiences",
     multiple=True,
-    help="Audience key, repeatable; none means the block is for everyone.",
+    help="Audience key from audiences.toml, repeatable; none means the block is for everyone "
+    "(`tryggnews subscribers vocabulary` lists the keys).",
 )
 @click.option(
     "--body-file",

@@ -152,9 +152,15 @@ def issue_list(app: AppContext, year: int | None) -> None:
     "--audience",
     "audiences",
     multiple=True,
-    help="Audience key of the reader to preview for, repeatable (default: every audience).",
+    help="Audience key (audiences.toml) of the reader to preview for, repeatable "
+    "(default: every audience).",
 )
-@click.option("--topic", "topics", multiple=True, help="Topic key, repeatable (default: all).")
+@click.option(
+    "--topic",
+    "topics",
+    multiple=True,
+    help="Topic key (audiences.toml), repeatable (default: all).",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
