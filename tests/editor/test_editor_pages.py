@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from editor_helpers import (
     ADMIN,
@@ -21,7 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.config import Settings
-from tryggnews.db.models import IssueStatus
+from tryggnews.db.models import IssueStatus, Subscriber, SubscriberStatus
 
 
 def _block_form(token: str, version: int, title: str, body: str) -> dict[str, object]:
@@ -263,3 +264,32 @@ def test_an_admin_adds_an_editor_who_sets_a_password_through_the_emailed_link(
         },
     )
     assert duplicate.status_code == 400 and "finns redan" in duplicate.text
+
+
+def test_the_dashboard_counts_active_people_per_audience_and_flags_undeclared_keys(
+    app: Flask, session_factory: sessionmaker[Session], people: dict[str, int]
+) -> None:
+    with session_factory.begin() as session:
+        for n, (audiences, status) in enumerate(
+            [
+                (["senior", "batagare"], SubscriberStatus.ACTIVE),
+                (["senior"], SubscriberStatus.ACTIVE),
+                (["senior"], SubscriberStatus.UNSUBSCRIBED),  # not counted
+                (["pensionar"], SubscriberStatus.ACTIVE),  # a key audiences.toml lacks
+            ]
+        ):
+            session.add(
+                Subscriber(
+                    email=f"p{n}@example.org",
+                    email_key=f"p{n}@example.org",
+                    audiences=audiences,
+                    status=status,
+                    token_salt=f"salt{n}",
+                )
+            )
+    client = app.test_client()
+    login(client, KOMMUN)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/redaktion/").text))
+    assert " Senior 2 " in text and " Båtägare 1 " in text and " Förening 0 " in text
+    assert " ”pensionar” (finns inte längre i audiences.toml) 1 " in text
+    assert " Totalt, aktiva prenumeranter 3 " in text

@@ -170,5 +170,10 @@ def _subscribers_by_audience(
         total += 1
         counts.update(chosen)
     result = [(label, counts[key]) for key, label in audiences.items()]
+    # A key audiences.toml no longer declares: nobody can aim a block at these people.
+    result += [
+        (f"”{key}” (finns inte längre i audiences.toml)", counts[key])
+        for key in sorted(set(counts) - set(audiences))
+    ]
     result.append(("Totalt, aktiva prenumeranter", total))
     return result
