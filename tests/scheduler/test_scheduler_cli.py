@@ -139,3 +139,19 @@ def test_the_scheduler_command_and_its_options_have_help(run: Run) -> None:
     result = run("scheduler", "--help")
     assert result.exit_code == 0
     assert "--lease-seconds" in result.stdout and "--once" in result.stdout
+
+
+def test_a_broken_audiences_file_stops_the_scheduler_at_start_and_sends_nothing(
+    run: Run, tmp_path: Path, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    with session_factory.begin() as session:
+        make_subscribers(session, 3)
+        make_issue(session, "2098-1", datetime.now(UTC) - timedelta(hours=2))
+    broken = tmp_path / "audiences.toml"
+    text = settings.audiences.read_text(encoding="utf-8").replace("[topics]", "[topic]")
+    broken.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row == "[topic]")
+    result = run("scheduler", "--once", TRYGGNEWS_AUDIENCES=str(broken))
+    assert result.exit_code == 2
+    assert f'{broken}:{line}: unknown key "topic"' in result.output
+    assert newsletters(settings, "Trygg i Österåker 2098-1") == []

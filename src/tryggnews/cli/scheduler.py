@@ -31,13 +31,18 @@ from tryggnews.scheduler.runner import SchedulerParts, SchedulerRunner
 
 
 def build_parts(engine: Engine, settings: Settings, clock: Clock) -> SchedulerParts:
-    """The scheduler's parts from settings (the CLI is where settings are read)."""
+    """The scheduler's parts from settings (the CLI is where settings are read).
+
+    audiences.toml is read here, once: a mistake in it stops the scheduler at start
+    with the line, never a send at night. (schedule.toml is re-read every pass.)
+    """
+    vocabulary = wiring.vocabulary(settings)
     return SchedulerParts(
         engine=engine,
         session_factory=make_session_factory(engine),
         clock=clock,
         load_schedule=lambda: wiring.schedule(settings),
-        make_publisher=lambda: wiring.publisher(settings),
+        make_publisher=lambda: wiring.publisher(settings, vocabulary),
         make_transport=lambda: wiring.transport(settings),
         signer=wiring.signer(settings),
         worker_id=wiring.worker_id(),
