@@ -32,6 +32,10 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tryggnews.delivery.message import MessageTemplate
 
 REPO = Path(__file__).resolve().parent.parent
 SENDER = "nyhetsbrev@trygg.example.se"
@@ -162,8 +166,8 @@ def make_database(url: str, subscribers: int) -> None:
     engine.dispose()
 
 
-def sample_messages(settings: object, count: int) -> list[bytes]:
-    """``count`` finished newsletter messages (CRLF), as the pipeline builds them."""
+def sample_template(settings: object) -> MessageTemplate:
+    """The sample issue's everyone-variant, rendered and encoded once, as a send does."""
     from tryggnews import wiring
     from tryggnews.content.issues import get_issue
     from tryggnews.content.views import issue_view
@@ -178,7 +182,7 @@ def sample_messages(settings: object, count: int) -> list[bytes]:
         spec = publisher.planner(blocks).variant_for([], [])
         variant = publisher.render(issue_view(issue), [spec]).variants[spec.key]
     engine.dispose()
-    template = MessageTemplate.from_variant(
+    return MessageTemplate.from_variant(
         variant,
         sender_name="Trygg i Österåker",
         sender_address=SENDER,
@@ -186,6 +190,10 @@ def sample_messages(settings: object, count: int) -> list[bytes]:
         unsubscribe_address="avregistrera@trygg.example.se",
         base_url="https://trygg.example.se",
     )
+
+
+def build_messages(template: MessageTemplate, count: int) -> list[bytes]:
+    """``count`` finished, personalised messages (CRLF), as the sender builds them."""
     messages = []
     for n in range(count):
         raw = template.build(
@@ -198,6 +206,11 @@ def sample_messages(settings: object, count: int) -> list[bytes]:
         )
         messages.append(raw.replace(b"\n", b"\r\n"))
     return messages
+
+
+def sample_messages(settings: object, count: int) -> list[bytes]:
+    """``count`` finished newsletter messages (CRLF), as the pipeline builds them."""
+    return build_messages(sample_template(settings), count)
 
 
 # --- the two measurements -----------------------------------------------------------------
