@@ -212,6 +212,11 @@ def _issue_lines(planned: PlannedIssue) -> str:
     return "\n".join(lines)
 
 
+def _notice(key: str, recipients: Sequence[str], subject: str, body: str, name: str) -> Notice:
+    """A notice with the shared signature under ``body``."""
+    return Notice(key=key, recipients=tuple(recipients), subject=subject, body=_signed(body, name))
+
+
 def _signed(body: str, name: str) -> str:
     return body.rstrip("\n") + "\n\n" + _SIGNATURE.format(name=name)
 
@@ -248,11 +253,8 @@ def reminder_notice(
         + ("" if exists else _not_created(planned.key) + "\n")
         + "Utskicket går ut bara om både Polisen och Österåkers kommun har godkänt det.\n"
     )
-    return Notice(
-        key=f"reminder:{planned.key}:{organisation}:{reminder_day}",
-        recipients=tuple(recipients),
-        subject=subject,
-        body=_signed(body, name),
+    return _notice(
+        f"reminder:{planned.key}:{organisation}:{reminder_day}", recipients, subject, body, name
     )
 
 
@@ -283,12 +285,7 @@ def escalation_notice(
         "hjälp redaktörerna att bli klara.\n\n"
         f"Utskicket: {link}\n\n" + ("" if exists else _not_created(planned.key))
     )
-    return Notice(
-        key=f"escalation:{planned.key}",
-        recipients=tuple(recipients),
-        subject=subject,
-        body=_signed(body, name),
-    )
+    return _notice(f"escalation:{planned.key}", recipients, subject, body, name)
 
 
 def held_notice(
@@ -316,12 +313,7 @@ def held_notice(
     )
     # The send time is part of the key: an issue released and held again is news.
     when = planned_send_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-    return Notice(
-        key=f"held:{key}:{when}",
-        recipients=tuple(recipients),
-        subject=subject,
-        body=_signed(body, name),
-    )
+    return _notice(f"held:{key}:{when}", recipients, subject, body, name)
 
 
 def quota_notice(
@@ -345,12 +337,7 @@ def quota_notice(
         f"    tryggnews plan check --year {status.year}\n\n"
         "Det här meddelandet skickas en gång om dagen tills planen räcker.\n"
     )
-    return Notice(
-        key=f"quota:{status.year}:{day}",
-        recipients=tuple(recipients),
-        subject=subject,
-        body=_signed(body, name),
-    )
+    return _notice(f"quota:{status.year}:{day}", recipients, subject, body, name)
 
 
 def next_year_notice(
@@ -376,12 +363,7 @@ def next_year_notice(
         f"    tryggnews plan check --year {year}\n\n"
         "Det här meddelandet skickas en gång i veckan tills planen räcker.\n"
     )
-    return Notice(
-        key=f"quota-plan:{year}:{week}",
-        recipients=tuple(recipients),
-        subject=subject,
-        body=_signed(body, name),
-    )
+    return _notice(f"quota-plan:{year}:{week}", recipients, subject, body, name)
 
 
 def autofill_notice(
@@ -403,11 +385,12 @@ def autofill_notice(
         f"{listed}\n\n"
         f"Granska utskicket: {link}\n"
     )
-    return Notice(
-        key=f"autofill:{key}:{version}",
-        recipients=tuple(recipients),
-        subject=f"{name} {key} har fyllts på med tidlösa block",
-        body=_signed(body, name),
+    return _notice(
+        f"autofill:{key}:{version}",
+        recipients,
+        f"{name} {key} har fyllts på med tidlösa block",
+        body,
+        name,
     )
 
 
