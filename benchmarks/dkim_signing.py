@@ -23,7 +23,7 @@ import time
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from send_throughput import REPO, SECRET, SENDER, build_messages, make_database, sample_template
+from send_throughput import bench_settings, build_messages, make_database, sample_template
 
 
 def main() -> None:
@@ -32,7 +32,6 @@ def main() -> None:
     args = parser.parse_args()
 
     import tryggnews.cli  # noqa: F401  (loaded, as in a running worker)
-    from tryggnews.config import load_settings
     from tryggnews.delivery.dkim import DkimSigner
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -45,17 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tryggnews-bench-") as folder:
         url = f"sqlite:///{folder}/bench.db"
         make_database(url, 1)
-        settings = load_settings(
-            environ={},
-            dotenv_path=None,
-            database_url=url,
-            secret_key=SECRET,
-            sender_address=SENDER,
-            templates_dir=str(REPO / "templates"),
-            schedule=str(REPO / "schedule.toml"),
-            audiences=str(REPO / "audiences.toml"),
-            outbox_dir=f"{folder}/outbox",
-        )
+        settings = bench_settings(url, folder)
         template = sample_template(settings)
 
     started = time.perf_counter()

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tryggnews.config import Settings
     from tryggnews.delivery.message import MessageTemplate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,6 +165,24 @@ def make_database(url: str, subscribers: int) -> None:
         with session_factory.begin() as session:
             session.execute(insert(Subscriber), rows)
     engine.dispose()
+
+
+def bench_settings(url: str, folder: str, **overrides: str) -> Settings:
+    """Settings on the benchmark's own database and outbox, with the repository's files."""
+    from tryggnews.config import load_settings
+
+    return load_settings(
+        environ={},
+        dotenv_path=None,
+        database_url=url,
+        secret_key=SECRET,
+        sender_address=SENDER,
+        templates_dir=str(REPO / "templates"),
+        schedule=str(REPO / "schedule.toml"),
+        audiences=str(REPO / "audiences.toml"),
+        outbox_dir=f"{folder}/outbox",
+        **overrides,
+    )
 
 
 def sample_template(settings: object) -> MessageTemplate:
@@ -311,7 +330,6 @@ def main() -> None:
 
     # Everything a running worker has loaded; Python's imports are not the send's cost.
     import tryggnews.cli  # noqa: F401
-    from tryggnews.config import load_settings
 
     began = time.perf_counter()
     sink = subprocess.Popen(
@@ -323,21 +341,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="tryggnews-bench-") as folder:
             url = f"sqlite:///{folder}/bench.db"
             make_database(url, args.subscribers)
-            settings = load_settings(
-                environ={},
-                dotenv_path=None,
-                database_url=url,
+            settings = bench_settings(
+                url,
+                folder,
                 transport="smtp",
                 smtp_host="127.0.0.1",
                 smtp_port=str(port),
                 smtp_security="none",
                 send_connections=str(args.connections),
-                secret_key=SECRET,
-                sender_address=SENDER,
-                templates_dir=str(REPO / "templates"),
-                schedule=str(REPO / "schedule.toml"),
-                audiences=str(REPO / "audiences.toml"),
-                outbox_dir=f"{folder}/outbox",
             )
             messages = sample_messages(settings, 64)
             size_kb = len(messages[0]) / 1024

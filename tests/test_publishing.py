@@ -219,6 +219,13 @@ def _editors(session: Session) -> dict[str, User]:
     }
 
 
+def _approve(session: Session, issue: Issue, editor: User) -> None:
+    organisation = editor.organisation_key
+    approve(
+        session, issue, editor, organisation=organisation, expected_version=issue.version, now=NOW
+    )
+
+
 def test_only_an_issue_both_organisations_approved_is_sent(
     settings: Settings, session_factory: sessionmaker[Session]
 ) -> None:
@@ -226,14 +233,7 @@ def test_only_an_issue_both_organisations_approved_is_sent(
         issue = _issue_with_blocks(session)
         make_subscriber(session, "a@example.org", audiences=["senior"])
         editors = _editors(session)
-        approve(
-            session,
-            issue,
-            editors["polis"],
-            organisation="polis",
-            expected_version=issue.version,
-            now=NOW,
-        )
+        _approve(session, issue, editors["polis"])
     publisher = wiring.publisher(settings)
     with pytest.raises(ApprovalError) as refused:
         _send(publisher, settings, session_factory, "2027-1", require_approval=True)
@@ -244,14 +244,7 @@ def test_only_an_issue_both_organisations_approved_is_sent(
         assert session.scalar(select(func.count()).select_from(Delivery)) == 0
         issue = get_issue(session, "2027-1")
         assert issue.status == IssueStatus.DRAFT
-        approve(
-            session,
-            issue,
-            editors["kommun"],
-            organisation="kommun",
-            expected_version=issue.version,
-            now=NOW,
-        )
+        _approve(session, issue, editors["kommun"])
         # The police take their approval back before the send: a draft again.
         withdraw(session, issue, editors["polis"], now=NOW)
     with pytest.raises(ApprovalError, match="förrän Polisen har godkänt"):
@@ -259,14 +252,7 @@ def test_only_an_issue_both_organisations_approved_is_sent(
 
     with session_factory.begin() as session:
         issue = get_issue(session, "2027-1")
-        approve(
-            session,
-            issue,
-            editors["polis"],
-            organisation="polis",
-            expected_version=issue.version,
-            now=NOW,
-        )
+        _approve(session, issue, editors["polis"])
         assert issue.status == IssueStatus.APPROVED
     summary = _send(publisher, settings, session_factory, "2027-1", require_approval=True)
     assert summary.sent == 1
