@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.config import Settings
-from tryggnews.db.models import IssueStatus, Subscriber, SubscriberStatus
+from tryggnews.db.models import Block, IssueStatus, Subscriber, SubscriberStatus
 
 
 def _block_form(token: str, version: int, title: str, body: str) -> dict[str, object]:
@@ -293,3 +293,18 @@ def test_the_dashboard_counts_active_people_per_audience_and_flags_undeclared_ke
     assert " Senior 2 " in text and " Båtägare 1 " in text and " Förening 0 " in text
     assert " ”pensionar” (finns inte längre i audiences.toml) 1 " in text
     assert " Totalt, aktiva prenumeranter 3 " in text
+
+
+def test_a_block_aimed_at_a_retired_audience_says_so_on_its_form(
+    app: Flask, session_factory: sessionmaker[Session], issue_with_blocks: dict[str, int]
+) -> None:
+    block_id = issue_with_blocks["kommun_block"]
+    with session_factory.begin() as session:
+        block = session.get(Block, block_id)
+        assert block is not None
+        block.audiences = ["senior", "pensionar"]  # "pensionar" is not in audiences.toml
+    client = app.test_client()
+    login(client, KOMMUN)
+    page = client.get(f"/redaktion/block/{block_id}").text
+    assert 'value="senior" checked' in page
+    assert "Blocket riktas också till ”pensionar”, som inte längre finns" in page
