@@ -225,8 +225,8 @@ class Publisher:
             issue = get_issue(session, issue_ref)
             issue_id = issue.id
             if issue.status not in RESUMABLE:
-                # Locked until the snapshot commits: an edit, or an approval withdrawn,
-                # cannot cross the approval check below.
+                # Locked (and read again) until the snapshot commits: an edit, a withdrawn
+                # approval or a second sender cannot cross the checks below.
                 issue = lock_issue(session, issue_id)
             if issue.status == IssueStatus.PAUSED:
                 raise IssuePausedError(issue.key)

@@ -168,14 +168,16 @@ def public_state() -> PublicState:
 
 @bp.context_processor
 def _template_helpers() -> dict[str, Any]:
+    context = web_context()
+    vocabulary = context.vocabulary
     return {
         "sv_time": format_time,
         "sv_date": _sv_date,
-        "contact_address": web_context().settings.sender_address,
-        "audience_labels": web_context().vocabulary.audiences,
-        "topic_labels": web_context().vocabulary.topics,
-        "language_labels": web_context().vocabulary.languages,
-        "language_attributes": _language_attributes(web_context().vocabulary.languages),
+        "contact_address": context.settings.sender_address,
+        "audience_labels": vocabulary.audiences,
+        "topic_labels": vocabulary.topics,
+        "language_labels": vocabulary.languages,
+        "language_attributes": _language_attributes(vocabulary.languages),
         "status_labels": STATUS_LABELS,
         "event_labels": EVENT_LABELS,
         "channel_labels": CHANNEL_LABELS,
