@@ -256,7 +256,8 @@ def list_command(app: AppContext, statuses: tuple[str, ...]) -> None:
     """Count subscribers per status and per audience."""
     wanted = [SubscriberStatus(status) for status in statuses]
     with _database(app) as session_factory, session_factory() as session:
-        by_status, by_audience, total = _count(session, wanted)
+        by_status, total = _count(session, wanted)
+        usage = key_usage(session, wanted)
     console = Console(highlight=False)
     status_table = Table(title=f"Subscribers: {total}", title_justify="left")
     status_table.add_column("status")
@@ -270,30 +271,23 @@ def list_command(app: AppContext, statuses: tuple[str, ...]) -> None:
     audience_table.add_column("count", justify="right")
     declared = app.vocabulary.audiences
     for key, label in declared.items():
-        audience_table.add_row(key, label, str(by_audience.get(key, 0)))
-    for key in sorted(set(by_audience) - set(declared) - {""}):
-        audience_table.add_row(key, f"(not in {app.vocabulary.source})", str(by_audience[key]))
-    audience_table.add_row("(none)", "only blocks for everyone", str(by_audience.get("", 0)))
+        audience_table.add_row(key, label, str(usage.audiences.get(key, 0)))
+    for key in sorted(set(usage.audiences) - set(declared)):
+        audience_table.add_row(key, f"(not in {app.vocabulary.source})", str(usage.audiences[key]))
+    audience_table.add_row("(none)", "only blocks for everyone", str(usage.without_audience))
     console.print(audience_table)
 
 
 def _count(
     session: Session, statuses: list[SubscriberStatus]
-) -> tuple[Counter[SubscriberStatus], Counter[str], int]:
+) -> tuple[Counter[SubscriberStatus], int]:
     status_query = select(Subscriber.status, func.count()).group_by(Subscriber.status)
-    # Audiences are a JSON list, counted here rather than in SQL so the query is
-    # the same on SQLite and PostgreSQL; rows stream in batches.
-    audience_query = select(Subscriber.audiences)
     if statuses:
         status_query = status_query.where(Subscriber.status.in_(statuses))
-        audience_query = audience_query.where(Subscriber.status.in_(statuses))
     by_status: Counter[SubscriberStatus] = Counter(
         {status: count for status, count in session.execute(status_query)}
     )
-    by_audience: Counter[str] = Counter()
-    for (audiences,) in session.execute(audience_query.execution_options(yield_per=1000)):
-        by_audience.update(audiences or [""])
-    return by_status, by_audience, sum(by_status.values())
+    return by_status, sum(by_status.values())
 
 
 @subscribers.command("vocabulary")

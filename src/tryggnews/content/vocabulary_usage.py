@@ -1,32 +1,34 @@
-"""Which vocabulary keys the database holds, to catch an audiences.toml edit that orphans some.
+"""How many subscribers and blocks hold each vocabulary key, and which keys are orphaned.
 
+The counts feed `tryggnews subscribers list|vocabulary` and the editors' dashboard.
 Keys are stored with every subscriber and block. Removing or renaming a key in
 audiences.toml leaves those rows holding a key no form offers any more: the people
 still get blocks for everyone, but nobody can aim a block at them, and their next
-save in the preference centre drops the key. ``undeclared`` lists such keys so an
-operator sees them before readers do.
+save in the preference centre drops the key. ``KeyUsage.undeclared`` lists such keys
+so an operator sees them before readers do.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tryggnews.content.vocabulary import Vocabulary
-from tryggnews.db.models import Block, Subscriber
+from tryggnews.db.models import Block, Subscriber, SubscriberStatus
 
 STREAM_BATCH = 2000
 
 
 @dataclass
 class KeyUsage:
-    """How many subscribers (any status) and blocks hold each key."""
+    """How many subscribers and blocks hold each key."""
 
     subscribers: int = 0
+    without_audience: int = 0  # they get only the blocks for everyone
     audiences: Counter[str] = field(default_factory=Counter)
     topics: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
@@ -48,17 +50,19 @@ class KeyUsage:
         return found
 
 
-def key_usage(session: Session) -> KeyUsage:
-    """Count every key in use; rows stream in batches (JSON lists, counted in Python so
-    the query is the same on SQLite and PostgreSQL)."""
+def key_usage(session: Session, statuses: Collection[SubscriberStatus] | None = None) -> KeyUsage:
+    """Count every key in use by subscribers (with one of ``statuses``, default any) and
+    blocks. Rows stream in batches; the keys are JSON lists, counted here rather than in
+    SQL so the query is the same on SQLite and PostgreSQL."""
     usage = KeyUsage()
-    rows = session.execute(
-        select(Subscriber.audiences, Subscriber.topics, Subscriber.language).execution_options(
-            yield_per=STREAM_BATCH
-        )
-    )
-    for audiences, topics, language in rows:
+    query = select(Subscriber.audiences, Subscriber.topics, Subscriber.language)
+    if statuses:
+        query = query.where(Subscriber.status.in_(list(statuses)))
+    for audiences, topics, language in session.execute(
+        query.execution_options(yield_per=STREAM_BATCH)
+    ):
         usage.subscribers += 1
+        usage.without_audience += not audiences
         usage.audiences.update(audiences or ())
         usage.topics.update(topics or ())
         usage.languages[language] += 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from tryggnews.content.approvals import SENDABLE, approvals_summary
 from tryggnews.content.issues import list_issues
-from tryggnews.db.models import DeliveryStatus, Issue, IssueStatus, Subscriber, SubscriberStatus
+from tryggnews.content.vocabulary_usage import key_usage
+from tryggnews.db.models import DeliveryStatus, Issue, IssueStatus, SubscriberStatus
 from tryggnews.delivery.ledger import ledger_counts
 from tryggnews.planning.calendar import Activity, activities_between
 from tryggnews.planning.plan import YearStatus, plan_status
@@ -159,16 +159,8 @@ def _subscribers_by_audience(
     session: Session, audiences: Mapping[str, str]
 ) -> list[tuple[str, int]]:
     """Active subscribers per audience (one person counts once in each audience chosen)."""
-    counts: Counter[str] = Counter()
-    total = 0
-    rows = session.execute(
-        select(Subscriber.audiences)
-        .where(Subscriber.status == SubscriberStatus.ACTIVE)
-        .execution_options(yield_per=2000)
-    )
-    for (chosen,) in rows:
-        total += 1
-        counts.update(chosen)
+    usage = key_usage(session, [SubscriberStatus.ACTIVE])
+    counts, total = usage.audiences, usage.subscribers
     result = [(label, counts[key]) for key, label in audiences.items()]
     # A key audiences.toml no longer declares: nobody can aim a block at these people.
     result += [
