@@ -132,17 +132,25 @@ def test_only_receiving_people_are_snapshotted_each_with_their_blocks(
     )
 
 
-def test_someone_who_leaves_after_the_snapshot_is_not_sent_to(
-    session: Session, vocabulary: Vocabulary
-) -> None:
+def snapshot_of_two(
+    session: Session, vocabulary: Vocabulary, other: str
+) -> tuple[Issue, Subscriber, Subscriber]:
+    """An issue for everyone snapshotted for two people: "stays" and ``other``."""
     everyone = block(session, "Grannsamverkan", "gemensamt", [])
     planner = VariantPlanner([block_view(everyone)], vocabulary.audiences)
     stays = person(session, "stays", ("ovriga",))
-    leaves = person(session, "leaves", ("ovriga",))
+    leaving = person(session, other, ("ovriga",))
     issue = Issue(key="2027-1", year=2027, number=1, title="Nummer 1", subject="Trygg")
     session.add(issue)
     session.flush()
     assert snapshot_audience(session, issue.id, planner, now=SEND) == 2
+    return issue, stays, leaving
+
+
+def test_someone_who_leaves_after_the_snapshot_is_not_sent_to(
+    session: Session, vocabulary: Vocabulary
+) -> None:
+    issue, stays, leaves = snapshot_of_two(session, vocabulary, "leaves")
     unsubscribe(session, leaves, by=by("one-click", SEND))
     claimed = claim_batch(session, issue.id, worker_id="test", limit=10, now=SEND)
     assert [row.subscriber_id for row in claimed] == [stays.id]
@@ -151,14 +159,7 @@ def test_someone_who_leaves_after_the_snapshot_is_not_sent_to(
 def test_someone_erased_after_the_snapshot_is_skipped_not_left_claimed(
     session: Session, vocabulary: Vocabulary
 ) -> None:
-    everyone = block(session, "Grannsamverkan", "gemensamt", [])
-    planner = VariantPlanner([block_view(everyone)], vocabulary.audiences)
-    stays = person(session, "stays", ("ovriga",))
-    erased = person(session, "erased", ("ovriga",))
-    issue = Issue(key="2027-1", year=2027, number=1, title="Nummer 1", subject="Trygg")
-    session.add(issue)
-    session.flush()
-    assert snapshot_audience(session, issue.id, planner, now=SEND) == 2
+    issue, stays, erased = snapshot_of_two(session, vocabulary, "erased")
     erase(session, erased, by=by("link", SEND))
     claimed = claim_batch(session, issue.id, worker_id="test", limit=10, now=SEND)
     assert [row.subscriber_id for row in claimed] == [stays.id]
