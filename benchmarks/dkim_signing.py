@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import tryggnews.cli  # noqa: F401  (loaded, as in a running worker)
-    from tryggnews.delivery.dkim import DkimSigner
+    from tryggnews.transports.dkim import DkimSigner
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(

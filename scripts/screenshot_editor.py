@@ -27,11 +27,11 @@ from tryggnews.content.issues import add_block
 from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.db.migrate import upgrade
-from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.editors.accounts import create_user
 from tryggnews.editors.issue_edits import create_from_plan
 from tryggnews.planning.schedule import load_schedule
 from tryggnews.sample.loader import load_sample_blocks, read_sample
+from tryggnews.transports.outbox import MaildirTransport
 from tryggnews.web.app import create_app
 
 REPO = Path(__file__).resolve().parent.parent

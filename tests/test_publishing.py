@@ -23,10 +23,10 @@ from tryggnews.content.issues import add_block, create_issue, get_block, get_iss
 from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.models import Delivery, Issue, IssueStatus, Subscriber, SubscriberStatus, User
 from tryggnews.delivery.sender import SendSummary
-from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.editors.accounts import create_user
 from tryggnews.errors import LintError
 from tryggnews.publishing import Publisher
+from tryggnews.transports.outbox import MaildirTransport
 
 VOCABULARY = load_vocabulary(Path(__file__).resolve().parents[1] / "audiences.toml")
 

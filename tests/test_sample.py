@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS, Vocabulary
+from tryggnews.content.organisations import BLOCK_OWNERS
+from tryggnews.content.vocabulary import FOCUS_AREAS, Vocabulary
 from tryggnews.db.models import Block, BlockStatus
 from tryggnews.errors import ValidationError
 from tryggnews.sample import load_sample_blocks, read_sample
@@ -36,13 +37,13 @@ def test_the_sample_has_an_issue_text_and_eight_to_ten_valid_blocks(vocabulary: 
     assert "112" in sample.issue.intro_md and "114 14" in sample.issue.intro_md
     assert 8 <= len(sample.blocks) <= 10
     for block in sample.blocks:
-        assert block.organisation in ORGANISATIONS
+        assert block.organisation in BLOCK_OWNERS
         assert block.focus_area in FOCUS_AREAS
         assert set(block.audiences) <= set(vocabulary.audiences)
         assert len(block.title) <= 200 and block.body_md
     areas = {block.focus_area for block in sample.blocks}
     assert areas >= {"andts", "vald", "offentlig-miljo", "tillgrepp", "organiserad"}
-    assert {block.organisation for block in sample.blocks} == set(ORGANISATIONS)
+    assert {block.organisation for block in sample.blocks} == set(BLOCK_OWNERS)
     assert any(not block.audiences for block in sample.blocks)  # some are for everyone
 
 

@@ -27,8 +27,8 @@ from tryggnews.content.views import (
 )
 from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import (
+    OUTSTANDING_DELIVERY_STATES,
     Block,
-    DeliveryStatus,
     Issue,
     IssueStatus,
     IssueVariant,
@@ -49,7 +49,6 @@ from tryggnews.delivery.sender import (
     ledger_summary,
     send_issue,
 )
-from tryggnews.delivery.transports.base import Transport
 from tryggnews.errors import LintError, ValidationError
 from tryggnews.planning.calendar import to_view
 from tryggnews.planning.plan import upcoming_activities
@@ -58,10 +57,10 @@ from tryggnews.render.lint import lint_blocks, lint_issue
 from tryggnews.render.model import RenderedVariant, Sender
 from tryggnews.render.newsletter import NewsletterRenderer
 from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.base import Transport
 
 SUBSCRIBER_STREAM_BATCH = 2000
 RESUMABLE = (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT)
-OUTSTANDING = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.RETRY)
 
 
 @dataclass(frozen=True)
@@ -272,7 +271,7 @@ class Publisher:
             if key in needed
         }
         if on_start is not None:
-            on_start(sum(counts.get(state, 0) for state in OUTSTANDING))
+            on_start(sum(counts.get(state, 0) for state in OUTSTANDING_DELIVERY_STATES))
         return send_issue(
             session_factory,
             issue_id,

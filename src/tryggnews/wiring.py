@@ -7,16 +7,16 @@ import socket
 
 from tryggnews.config import Settings
 from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
-from tryggnews.delivery.dkim import DkimSigner
-from tryggnews.delivery.transports.base import Transport
-from tryggnews.delivery.transports.brevo import BrevoTransport
-from tryggnews.delivery.transports.outbox import MaildirTransport
-from tryggnews.delivery.transports.smtp import SmtpConfig, SmtpTransport
 from tryggnews.errors import ConfigError
 from tryggnews.planning.schedule import Schedule, load_schedule
 from tryggnews.publishing import MessageSettings, Publisher
 from tryggnews.render.newsletter import NewsletterRenderer
 from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.base import Transport
+from tryggnews.transports.brevo import BrevoTransport
+from tryggnews.transports.dkim import DkimSigner
+from tryggnews.transports.outbox import MaildirTransport
+from tryggnews.transports.smtp import SmtpConfig, SmtpTransport
 
 
 def schedule(settings: Settings) -> Schedule | None:

@@ -22,8 +22,8 @@ from tryggnews.clock import SystemClock
 from tryggnews.config import Settings
 from tryggnews.content.issues import add_block, create_issue
 from tryggnews.db.models import Subscriber, SubscriberStatus
-from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.sample.loader import load_sample_blocks
+from tryggnews.transports.outbox import MaildirTransport
 
 ISSUE_KEY = "2027-1"
 REPO_ROOT = Path(__file__).resolve().parents[2]

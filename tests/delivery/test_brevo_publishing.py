@@ -22,9 +22,9 @@ from tryggnews.content.issues import add_block, create_issue, get_block
 from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.db.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
 from tryggnews.delivery.sender import SendSummary
-from tryggnews.delivery.transports.brevo import BrevoTransport
 from tryggnews.errors import TransportError
 from tryggnews.subscribers.tokens import TokenPurpose
+from tryggnews.transports.brevo import BrevoTransport
 
 VOCABULARY = load_vocabulary(Path(__file__).resolve().parents[2] / "audiences.toml")
 

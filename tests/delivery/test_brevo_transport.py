@@ -11,10 +11,10 @@ import pytest
 from brevo_stub import Answer, BrevoStub
 from delivery_factories import BASE_URL, SUBJECT, T0, rendered_variant, template_for
 
-from tryggnews.delivery.transports.base import OutgoingMessage, SendResult, SendStatus
-from tryggnews.delivery.transports.brevo import BrevoTransport
-from tryggnews.delivery.transports.errors import TransportStoppedError
 from tryggnews.errors import ConfigError, TransportError
+from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.brevo import BrevoTransport
+from tryggnews.transports.errors import TransportStoppedError
 
 
 @pytest.fixture

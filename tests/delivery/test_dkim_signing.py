@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from delivery_factories import rendered_variant, template_for
 from smtp_servers import ScriptedHandler, smtp_server
 
-from tryggnews.delivery.dkim import DkimSigner
-from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus
-from tryggnews.delivery.transports.smtp import SmtpConfig, SmtpTransport
 from tryggnews.errors import ConfigError
+from tryggnews.transports.base import OutgoingMessage, SendStatus
+from tryggnews.transports.dkim import DkimSigner
+from tryggnews.transports.smtp import SmtpConfig, SmtpTransport
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ from tryggnews.delivery.ledger import (
     retry_delay,
     snapshot_audience,
 )
-from tryggnews.delivery.transports.base import SendResult, SendStatus
+from tryggnews.transports.base import SendResult, SendStatus
 
 
 def _setup(session: Session, actives: int = 3) -> tuple[int, list[int]]:

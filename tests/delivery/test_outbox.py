@@ -10,7 +10,7 @@ import mailbox
 import shutil
 from pathlib import Path
 
-from tryggnews.delivery.transports import (
+from tryggnews.transports import (
     MaildirTransport,
     OutgoingMessage,
     SendResult,

@@ -21,9 +21,9 @@ from tryggnews.delivery.ledger import claim_batch, extend_claims, snapshot_audie
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.ratelimit import RateLimiter
 from tryggnews.delivery.sender import DeliveryOptions, SendSummary, send_issue
-from tryggnews.delivery.transports import OutgoingMessage, SendResult, SendStatus
 from tryggnews.errors import ConfigError, TryggnewsError
 from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports import OutgoingMessage, SendResult, SendStatus
 
 SIGNER = TokenSigner("test-secret-key-that-is-long-enough-0123456789")
 

@@ -41,15 +41,15 @@ from tryggnews.db.models import (
 from tryggnews.delivery.ledger import ledger_counts, snapshot_audience
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.sender import SendSummary, send_issue
-from tryggnews.delivery.transports import (
+from tryggnews.errors import TryggnewsError
+from tryggnews.subscribers.tokens import TokenPurpose, TokenSigner
+from tryggnews.transports import (
     MaildirTransport,
     OutgoingMessage,
     SendResult,
     SendStatus,
     Transport,
 )
-from tryggnews.errors import TryggnewsError
-from tryggnews.subscribers.tokens import TokenPurpose, TokenSigner
 
 SIGNER = TokenSigner("test-secret-key-that-is-long-enough-0123456789")
 

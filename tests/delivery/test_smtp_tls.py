@@ -16,9 +16,9 @@ import pytest
 import trustme
 from smtp_servers import ScriptedHandler, accept_password, server_tls_context, smtp_server
 
-from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus
-from tryggnews.delivery.transports.smtp import SmtpConfig, SmtpTransport
 from tryggnews.errors import ConfigError, TransportError
+from tryggnews.transports.base import OutgoingMessage, SendStatus
+from tryggnews.transports.smtp import SmtpConfig, SmtpTransport
 
 FROM = "nyhetsbrev@trygg.example.se"
 MESSAGE = b"From: nyhetsbrev@trygg.example.se\nTo: a@example.org\nSubject: Hej\n\nText.\n"

@@ -32,11 +32,11 @@ from tryggnews.db.models import (
 from tryggnews.delivery.ledger import ledger_counts, snapshot_audience
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.sender import DeliveryOptions, SendSummary, send_issue
-from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus
-from tryggnews.delivery.transports.errors import TransportStoppedError
-from tryggnews.delivery.transports.smtp import SmtpConfig, SmtpTransport, classify, to_crlf
 from tryggnews.subscribers.suppression import address_hash
 from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.base import OutgoingMessage, SendStatus
+from tryggnews.transports.errors import TransportStoppedError
+from tryggnews.transports.smtp import SmtpConfig, SmtpTransport, classify, to_crlf
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 SIGNER = TokenSigner(SECRET)

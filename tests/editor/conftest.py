@@ -17,8 +17,8 @@ from tryggnews.config import Settings
 from tryggnews.content.blocks import create_block
 from tryggnews.content.issues import add_block, create_issue
 from tryggnews.content.vocabulary import load_vocabulary
-from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.editors.accounts import create_user, hash_password
+from tryggnews.transports.outbox import MaildirTransport
 from tryggnews.web.app import create_app
 
 VOCABULARY = load_vocabulary(Path(__file__).resolve().parents[2] / "audiences.toml")

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from tryggnews.content.organisations import BLOCK_OWNERS
 from tryggnews.content.views import ActivityView, BlockView, IssueView, VariantSpec
-from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS
+from tryggnews.content.vocabulary import FOCUS_AREAS
 from tryggnews.render.model import Sender
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -47,7 +48,7 @@ def make_block(
         title=title if title is not None else f"Rubrik för block {block_id}",
         body_md=body_md,
         organisation_key=organisation,
-        organisation_name=ORGANISATIONS[organisation],
+        organisation_name=BLOCK_OWNERS[organisation],
         focus_area_key=area,
         focus_area_name=FOCUS_AREAS[area],
         focus_area_position=AREA_POSITIONS[area],

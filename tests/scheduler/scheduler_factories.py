@@ -30,10 +30,10 @@ from tryggnews.db.models import (
     Subscriber,
     SubscriberStatus,
 )
-from tryggnews.delivery.transports.base import OutgoingMessage, SendResult, SendStatus
-from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.scheduler.jobs import Action
 from tryggnews.scheduler.runner import SchedulerParts, run_pass
+from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.outbox import MaildirTransport
 
 POLIS_EDITOR = "redaktor@polisen.example.org"
 KOMMUN_EDITORS = ("trygghet@kommun.example.se", "kommunikation@kommun.example.se")

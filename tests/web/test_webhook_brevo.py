@@ -32,8 +32,8 @@ from tryggnews.db.models import (
     SubscriberStatus,
     Suppression,
 )
-from tryggnews.delivery.transports.outbox import MaildirTransport
 from tryggnews.subscribers.suppression import address_hash
+from tryggnews.transports.outbox import MaildirTransport
 from tryggnews.web.app import create_app
 
 SECRET = "hook-secret-åäö-0123456789"

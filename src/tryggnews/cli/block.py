@@ -11,7 +11,8 @@ from rich.table import Table
 
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.content.blocks import BlockInput, create_block, list_blocks
-from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS
+from tryggnews.content.organisations import BLOCK_OWNERS
+from tryggnews.content.vocabulary import FOCUS_AREAS
 from tryggnews.db.models import BlockStatus
 from tryggnews.errors import ValidationError
 
@@ -36,7 +37,7 @@ def block() -> None:
     "--org",
     "organisation",
     required=True,
-    help=f"Owning organisation: {', '.join(ORGANISATIONS)}.",
+    help=f"Owning organisation: {', '.join(BLOCK_OWNERS)}.",
 )
 @click.option("--area", "focus_area", required=True, help=f"Focus area: {', '.join(FOCUS_AREAS)}.")
 @click.option(

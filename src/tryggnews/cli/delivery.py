@@ -26,9 +26,9 @@ from tryggnews.content.issues import get_issue
 from tryggnews.delivery.control import pause_sending, resume_sending
 from tryggnews.delivery.ratelimit import RateLimiter, SystemTicker
 from tryggnews.delivery.sender import DeliveryOptions, SendSummary, check_transport
-from tryggnews.delivery.transports.base import Transport
 from tryggnews.delivery.worker import run_worker
 from tryggnews.errors import TryggnewsError
+from tryggnews.transports.base import Transport
 
 
 def delivery_options(

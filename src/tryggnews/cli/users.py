@@ -10,11 +10,11 @@ import click
 from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.clock import SystemClock
+from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.db.models import UserRole
 from tryggnews.editors.accounts import (
     PASSWORD_MIN_LENGTH,
     SET_PASSWORD_HOURS,
-    SIGNING_ORGANISATIONS,
     PasswordLinks,
     create_user,
     find_user,
@@ -44,7 +44,7 @@ def users() -> None:
     "--org",
     "organisation",
     required=True,
-    type=click.Choice(SIGNING_ORGANISATIONS),
+    type=click.Choice(list(SIGNING_ORGANISATIONS)),
     help="Organisation the person writes and approves for.",
 )
 @click.option(

@@ -29,11 +29,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tryggnews.content import audit
-from tryggnews.content.vocabulary import ORGANISATIONS
+from tryggnews.content.organisations import BLOCK_OWNERS, SIGNING_ORGANISATIONS
 from tryggnews.db.models import Approval, BlockStatus, Issue, IssueStatus, User, UserRole
 from tryggnews.errors import NotFoundError, TryggnewsError
 
-SIGNING_ORGANISATIONS = ("polis", "kommun")
 # Statuses in which the content may still change (and approvals be given or withdrawn).
 EDITABLE = frozenset(
     {IssueStatus.DRAFT, IssueStatus.APPROVED, IssueStatus.SCHEDULED, IssueStatus.HELD}
@@ -147,7 +146,7 @@ def _refuse(session: Session, issue: Issue, action: str) -> NoReturn:
     # ``action``: the Swedish passive verb of what is refused ("skickas", "schemaläggas").
     standing = standing_approvals(session, issue)
     missing = [key for key in SIGNING_ORGANISATIONS if key not in standing]
-    names = " och ".join(ORGANISATIONS[key] for key in missing)
+    names = " och ".join(SIGNING_ORGANISATIONS[key] for key in missing)
     raise ApprovalError(
         f"Utskick {issue.key} kan inte {action} förrän {names or 'båda'} har godkänt det."
     )
@@ -159,8 +158,8 @@ def require_may_approve(user: User, organisation: str) -> None:
         raise PermissionRefusedError("Kontot är inaktiverat.")
     if organisation != user.organisation_key:
         raise PermissionRefusedError(
-            f"Du kan bara godkänna för {ORGANISATIONS.get(user.organisation_key, '?')}, "
-            f"inte för {ORGANISATIONS.get(organisation, organisation)}."
+            f"Du kan bara godkänna för {BLOCK_OWNERS.get(user.organisation_key, '?')}, "
+            f"inte för {BLOCK_OWNERS.get(organisation, organisation)}."
         )
     if organisation not in SIGNING_ORGANISATIONS:
         raise PermissionRefusedError("Bara Polisen och kommunen godkänner utskick.")
@@ -186,7 +185,7 @@ def approve(
     standing = standing_approvals(session, issue)
     if organisation in standing:
         raise ApprovalError(
-            f"{ORGANISATIONS[organisation]} har redan godkänt den här versionen "
+            f"{SIGNING_ORGANISATIONS[organisation]} har redan godkänt den här versionen "
             f"({standing[organisation].user.email})."
         )
     approval = Approval(
@@ -227,7 +226,7 @@ def withdraw(session: Session, issue: Issue, user: User, *, now: datetime) -> Ap
     standing = standing_approvals(session, issue).get(user.organisation_key)
     if standing is None:
         raise ApprovalError(
-            f"{ORGANISATIONS.get(user.organisation_key, '?')} har inget godkännande att återkalla."
+            f"{BLOCK_OWNERS.get(user.organisation_key, '?')} har inget godkännande att återkalla."
         )
     standing.withdrawn_at = now
     standing.withdrawn_reason = f"återkallat av {user.email}"

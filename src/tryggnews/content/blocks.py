@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS, Vocabulary
+from tryggnews.content.organisations import BLOCK_OWNERS
+from tryggnews.content.vocabulary import FOCUS_AREAS, Vocabulary
 from tryggnews.db.models import Block, BlockStatus
 from tryggnews.errors import ValidationError
 
@@ -48,9 +49,9 @@ def block_problems(data: BlockInput, vocabulary: Vocabulary) -> list[str]:
         problems.append(f"rubrik: högst {TITLE_MAX} tecken (nu {len(title)})")
     if not data.body_md.strip():
         problems.append("text: blocket behöver en text")
-    if data.organisation not in ORGANISATIONS:
+    if data.organisation not in BLOCK_OWNERS:
         problems.append(
-            f"organisation: okänd {data.organisation!r}, välj {', '.join(ORGANISATIONS)}"
+            f"organisation: okänd {data.organisation!r}, välj {', '.join(BLOCK_OWNERS)}"
         )
     if not data.focus_area:
         problems.append("fokusområde: varje block hör till ett fokusområde (eller gemensamt)")

@@ -3,10 +3,11 @@
 Keys are stable identifiers stored in the database and CSV files; labels are what
 readers and editors see. An unknown key anywhere is an error, never silently dropped.
 
-Organisations and focus areas are fixed by the medborgarlöfte and seeded by the first
-migration, so they live here. Audiences, topics and languages are each kommun's own
-choice and are declared in ``audiences.toml`` (setting TRYGGNEWS_AUDIENCES), read once
-at start by ``load_vocabulary`` and handed to whoever needs them as a ``Vocabulary``.
+Focus areas are fixed by the medborgarlöfte and seeded by the first migration, so they
+live here (the organisations in ``organisations.py``). Audiences, topics and languages are
+each kommun's own choice and are declared in ``audiences.toml`` (setting
+TRYGGNEWS_AUDIENCES), read once at start by ``load_vocabulary`` and handed to whoever needs
+them as a ``Vocabulary``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,6 @@ from tryggnews.errors import ConfigError, ValidationError
 from tryggnews.tomlfile.fields import Problems, Table
 from tryggnews.tomlfile.lines import LineLocator
 from tryggnews.tomlfile.read import read_toml
-
-ORGANISATIONS: Mapping[str, str] = {
-    "polis": "Polisen",
-    "kommun": "Österåkers kommun",
-    "gemensam": "Polisen och Österåkers kommun",
-}
 
 FOCUS_AREAS: Mapping[str, str] = {
     "andts": "ANDTS – alkohol, narkotika, doping, tobak och spel om pengar",

@@ -107,6 +107,12 @@ class DeliveryStatus(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+# The ledger's unfinished states: a row in one of them still has to be sent, and an issue
+# is finished when none is left. Owned here, beside the states, so the ledger, publishing
+# and GDPR erasure (a room below delivery) share one definition.
+OUTSTANDING_DELIVERY_STATES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.RETRY)
+
+
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
     # Stored as plain strings with a CHECK constraint: portable, readable in SQL,
     # and a new state is a migration of one constraint, not of a native type.

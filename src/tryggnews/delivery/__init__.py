@@ -1,5 +1,9 @@
-"""Delivery: the ledger (who gets what), the message (MIME, headers), the sender loop
-and the transports that carry messages out. A test pins this public API."""
+"""Delivery: the ledger (who gets what), the message (MIME, headers) and the sender loop.
+
+Only this room's own names are exported here; the transports that carry messages out
+are a room below (``tryggnews.transports``) and are imported from there. A test pins
+this public API.
+"""
 
 from tryggnews.delivery.ledger import (
     ClaimedDelivery,
@@ -14,23 +18,11 @@ from tryggnews.delivery.ledger import (
 )
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.sender import SendSummary, send_issue
-from tryggnews.delivery.transports import (
-    MaildirTransport,
-    OutgoingMessage,
-    SendResult,
-    SendStatus,
-    Transport,
-)
 
 __all__ = [
     "ClaimedDelivery",
-    "MaildirTransport",
     "MessageTemplate",
-    "OutgoingMessage",
-    "SendResult",
-    "SendStatus",
     "SendSummary",
-    "Transport",
     "claim_batch",
     "complete_issue",
     "ledger_counts",

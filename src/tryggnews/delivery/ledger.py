@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from tryggnews.clock import SystemClock
 from tryggnews.content.variants import VariantPlanner
 from tryggnews.db.models import (
+    OUTSTANDING_DELIVERY_STATES,
     Delivery,
     DeliveryStatus,
     Issue,
@@ -52,10 +53,9 @@ from tryggnews.db.models import (
     Subscriber,
     SubscriberStatus,
 )
-from tryggnews.delivery.transports.base import SendResult, SendStatus
+from tryggnews.transports.base import SendResult, SendStatus
 
 # Rows that still need work; an issue is sent when none of its rows is in one of these.
-OUTSTANDING = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.RETRY)
 DEFAULT_LEASE = timedelta(minutes=10)
 # How long temporary failures are retried, counted from the snapshot (EMAIL.md: 48 h).
 DEFAULT_GIVE_UP_AFTER = timedelta(hours=48)
@@ -512,7 +512,7 @@ def outstanding_variants(session: Session, issue_id: int) -> set[str]:
     return set(
         session.scalars(
             select(Delivery.variant)
-            .where(Delivery.issue_id == issue_id, Delivery.status.in_(OUTSTANDING))
+            .where(Delivery.issue_id == issue_id, Delivery.status.in_(OUTSTANDING_DELIVERY_STATES))
             .distinct()
         )
     )
@@ -532,7 +532,7 @@ def complete_issue(session: Session, issue_id: int, *, now: datetime) -> bool:
             Issue.id == issue_id,
             Issue.status != IssueStatus.SENT,
             rows.exists(),
-            ~rows.where(Delivery.status.in_(OUTSTANDING)).exists(),
+            ~rows.where(Delivery.status.in_(OUTSTANDING_DELIVERY_STATES)).exists(),
         )
         .values(status=IssueStatus.SENT, sent_at=now, updated_at=now)
         .execution_options(synchronize_session=False)

@@ -39,15 +39,15 @@ from tryggnews.delivery.ledger import (
 )
 from tryggnews.delivery.message import MessageTemplate, ascii_address
 from tryggnews.delivery.ratelimit import RateLimiter
-from tryggnews.delivery.transports.base import (
+from tryggnews.errors import ConfigError, NotFoundError, TryggnewsError
+from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.base import (
     OutgoingMessage,
     SendResult,
     SendStatus,
     Transport,
 )
-from tryggnews.delivery.transports.errors import TransportStoppedError
-from tryggnews.errors import ConfigError, NotFoundError, TryggnewsError
-from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.errors import TransportStoppedError
 
 logger = logging.getLogger(__name__)
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?")

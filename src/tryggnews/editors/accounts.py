@@ -25,10 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tryggnews.content import audit
+from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.db.models import User, UserRole
 from tryggnews.errors import NotFoundError, TryggnewsError, ValidationError
 
-SIGNING_ORGANISATIONS = ("polis", "kommun")
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 PASSWORD_MIN_LENGTH = 12

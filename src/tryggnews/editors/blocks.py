@@ -29,11 +29,11 @@ from tryggnews.content.approvals import (
     record_edit,
 )
 from tryggnews.content.blocks import BlockInput, block_problems, create_block
-from tryggnews.content.vocabulary import ORGANISATIONS, Vocabulary
+from tryggnews.content.organisations import BLOCK_OWNERS, JOINT_OWNER
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import Block, BlockStatus, Issue, IssueBlock, IssueStatus, User, UserRole
 from tryggnews.errors import NotFoundError, ValidationError
 
-SHARED_ORGANISATION = "gemensam"
 # Fields an edit may change, with the Swedish word the audit log and notices use.
 FIELD_NAMES = {
     "title": "rubrik",
@@ -58,14 +58,14 @@ def is_admin(user: User) -> bool:
 def organisations_for(user: User) -> list[str]:
     """Organisations ``user`` may write blocks for (the first is the default)."""
     if is_admin(user):
-        return [user.organisation_key, *(k for k in ORGANISATIONS if k != user.organisation_key)]
+        return [user.organisation_key, *(k for k in BLOCK_OWNERS if k != user.organisation_key)]
     return [user.organisation_key]
 
 
 def can_edit_block(user: User, block: Block) -> bool:
     if not user.active:
         return False
-    return is_admin(user) or block.organisation_key in (user.organisation_key, SHARED_ORGANISATION)
+    return is_admin(user) or block.organisation_key in (user.organisation_key, JOINT_OWNER)
 
 
 def get_block(session: Session, block_id: int) -> Block:
@@ -103,7 +103,7 @@ def new_block(
     """Create a draft block written by ``user``; refuses an organisation not theirs."""
     if data.organisation not in organisations_for(user):
         raise PermissionRefusedError(
-            f"Du kan bara skriva block för {ORGANISATIONS[user.organisation_key]}."
+            f"Du kan bara skriva block för {BLOCK_OWNERS[user.organisation_key]}."
         )
     data.author = user.email
     data.status = BlockStatus.DRAFT.value
@@ -178,11 +178,11 @@ def edit_block(
     block = get_block(session, block_id)
     if not can_edit_block(user, block):
         raise PermissionRefusedError(
-            f"Blocket tillhör {ORGANISATIONS[block.organisation_key]}; du kan inte ändra det."
+            f"Blocket tillhör {BLOCK_OWNERS[block.organisation_key]}; du kan inte ändra det."
         )
     if not is_admin(user):
         data.organisation = block.organisation_key
-    elif data.organisation not in ORGANISATIONS:
+    elif data.organisation not in BLOCK_OWNERS:
         raise ValidationError(f"organisation: okänd {data.organisation!r}")
     problems = block_problems(data, vocabulary)
     if problems:

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from tryggnews.content.approvals import WithdrawnApproval
 from tryggnews.delivery.message import check_header_value
-from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus, Transport
 from tryggnews.notice_mail import build_notice_message
+from tryggnews.transports.base import OutgoingMessage, SendStatus, Transport
 
 log = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.errors import ScheduleError
 from tryggnews.planning.calendar import (
     Activity,
@@ -27,7 +28,6 @@ from tryggnews.tomlfile.fields import Problems, Table, show, suggestion
 from tryggnews.tomlfile.lines import LineLocator
 from tryggnews.tomlfile.read import read_toml
 
-ORGANISATIONS = ("polis", "kommun")  # the two that edit, approve and get reminders
 _ISSUE_KEY = re.compile(r"(\d{4})-([1-9]\d*)")
 
 
@@ -39,7 +39,7 @@ class Contacts:
     kommun: tuple[str, ...]
 
     def for_organisation(self, key: str) -> tuple[str, ...]:
-        if key not in ORGANISATIONS:
+        if key not in SIGNING_ORGANISATIONS:
             raise KeyError(key)
         return self.polis if key == "polis" else self.kommun
 

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS, Vocabulary, check_keys
+from tryggnews.content.organisations import BLOCK_OWNERS
+from tryggnews.content.vocabulary import FOCUS_AREAS, Vocabulary, check_keys
 from tryggnews.db.models import Block, BlockStatus
 from tryggnews.errors import ValidationError
 
@@ -148,9 +149,7 @@ def _block(where: str, raw: Any, vocabulary: Vocabulary) -> SampleBlock:
         raise ValidationError(f"{where}: the title is over {MAX_TITLE_CHARS} characters")
     _no_unknown(where, raw, _BLOCK_FIELDS)
     try:
-        organisation = check_keys(
-            "organisation", [_text(where, raw, "organisation")], ORGANISATIONS
-        )
+        organisation = check_keys("organisation", [_text(where, raw, "organisation")], BLOCK_OWNERS)
         focus_area = check_keys("focus area", [_text(where, raw, "focus_area")], FOCUS_AREAS)
         audiences = raw.get("audiences", [])
         if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):

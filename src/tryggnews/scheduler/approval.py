@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tryggnews.content.approvals import standing_approvals
+from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.db.models import Block, BlockStatus, Issue, IssueStatus
-from tryggnews.planning.schedule import ORGANISATIONS
 
 # The scheduler sends these; it moves "approved" to "scheduled" once it has a job for it.
 APPROVED_STATES = frozenset({IssueStatus.APPROVED, IssueStatus.SCHEDULED})
@@ -45,14 +45,14 @@ class ApprovalState(enum.StrEnum):
 def approved_by(session: Session, issue: Issue) -> frozenset[str]:
     """The organisations (of ``polis``, ``kommun``) that approved the issue's current version."""
     if issue.status in APPROVED_STATES or issue.status in SETTLED_STATES:
-        return frozenset(ORGANISATIONS)
-    return frozenset(standing_approvals(session, issue)) & frozenset(ORGANISATIONS)
+        return frozenset(SIGNING_ORGANISATIONS)
+    return frozenset(standing_approvals(session, issue)) & frozenset(SIGNING_ORGANISATIONS)
 
 
 def waiting_for(session: Session, issue: Issue) -> tuple[str, ...]:
     """Organisations whose approval the issue still needs, in a fixed order."""
     done = approved_by(session, issue)
-    return tuple(org for org in ORGANISATIONS if org not in done)
+    return tuple(org for org in SIGNING_ORGANISATIONS if org not in done)
 
 
 def is_approved(session: Session, issue: Issue) -> bool:
@@ -67,7 +67,7 @@ def approval_state(session: Session, issue: Issue) -> ApprovalState:
     waiting = waiting_for(session, issue)
     if not waiting:
         return ApprovalState.APPROVED
-    if len(waiting) == len(ORGANISATIONS):
+    if len(waiting) == len(SIGNING_ORGANISATIONS):
         return ApprovalState.DRAFT
     return (
         ApprovalState.WAITING_FOR_POLIS

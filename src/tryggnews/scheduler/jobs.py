@@ -15,13 +15,11 @@ Words used below:
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tryggnews.clock import Clock
 from tryggnews.content.approvals import ApprovalError
 from tryggnews.content.issues import add_block, issue_blocks
+from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.db.models import (
     Block,
     BlockStatus,
@@ -40,10 +39,9 @@ from tryggnews.db.models import (
     IssueStatus,
 )
 from tryggnews.delivery.sender import SendSummary
-from tryggnews.delivery.transports.base import Transport
 from tryggnews.errors import LintError, TryggnewsError
 from tryggnews.planning.plan import plan_status
-from tryggnews.planning.schedule import ORGANISATIONS, PlannedIssue, Schedule
+from tryggnews.planning.schedule import PlannedIssue, Schedule
 from tryggnews.publishing import Publisher
 from tryggnews.render.dates import format_day
 from tryggnews.scheduler.approval import (
@@ -66,7 +64,9 @@ from tryggnews.scheduler.notices import (
     quota_notice,
     reminder_notice,
 )
+from tryggnews.subscribers.gdpr import purge_unconfirmed
 from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.base import Transport
 
 log = logging.getLogger("tryggnews.scheduler")
 
@@ -193,7 +193,7 @@ def _decide(
     at = local_moment(issue.planned_send_at, tz)
     newsletter = schedule.newsletter if schedule is not None else None
     if not is_approved(session, issue):
-        waiting = waiting_for(session, issue) or ORGANISATIONS
+        waiting = waiting_for(session, issue) or tuple(SIGNING_ORGANISATIONS)
         return _Hold(
             f"Inte godkänt av {organisation_names(waiting)} vid utskickstiden {at}.",
             newsletter.escalation.everyone + newsletter.administrators if newsletter else (),
@@ -446,7 +446,7 @@ def send_reminders(
             issue = _issue(session, planned.key)
             if issue is not None and issue.status in SETTLED_STATES:
                 continue
-            waiting = ORGANISATIONS if issue is None else waiting_for(session, issue)
+            waiting = tuple(SIGNING_ORGANISATIONS) if issue is None else waiting_for(session, issue)
         for organisation in waiting:
             notice = reminder_notice(
                 planned,
@@ -485,7 +485,7 @@ def escalate_missed_deadlines(
             issue = _issue(session, planned.key)
             if issue is not None and (issue.status in SETTLED_STATES):
                 continue
-            waiting = ORGANISATIONS if issue is None else waiting_for(session, issue)
+            waiting = tuple(SIGNING_ORGANISATIONS) if issue is None else waiting_for(session, issue)
         if not waiting:
             continue
         recipients = newsletter.escalation.everyone
@@ -617,34 +617,12 @@ def _quota_word(state: IssueStatus | None, possible: bool) -> str:
 # --- housekeeping --------------------------------------------------------------------
 
 
-# Where the subscriber lifecycle's purge lives (written in parallel; looked up, not imported,
-# so the scheduler works before it exists).
-PURGE_MODULES = ("tryggnews.subscribers.gdpr", "tryggnews.subscribers.lifecycle")
-
-
-def purge_function() -> Callable[..., Any] | None:
-    """The subscriber lifecycle's ``purge_unconfirmed``, or None while it does not exist."""
-    for name in PURGE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        function: Callable[..., Any] | None = getattr(module, "purge_unconfirmed", None)
-        if callable(function):
-            return function
-    return None
-
-
 def purge_unconfirmed_signups(
     session_factory: sessionmaker[Session], clock: Clock, *, older_than: timedelta
 ) -> list[Action]:
     """Delete sign-ups never confirmed after ``older_than`` (``purge_unconfirmed_days``)."""
-    purge = purge_function()
-    if purge is None:
-        log.debug("no purge_unconfirmed in %s: nothing purged", " or ".join(PURGE_MODULES))
-        return []
     with session_factory.begin() as session:
-        count = int(purge(session, now=clock.now(), older_than=older_than))
+        count = purge_unconfirmed(session, now=clock.now(), older_than=older_than)
     return [Action("purged", "sign-ups", f"{count} never confirmed")] if count else []
 
 

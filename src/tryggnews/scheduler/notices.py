@@ -25,14 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tryggnews.content.vocabulary import ORGANISATIONS as ORGANISATION_NAMES
+from tryggnews.content.organisations import BLOCK_OWNERS
 from tryggnews.db.models import Notification
 from tryggnews.delivery.message import ascii_address, check_header_value
-from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus, Transport
 from tryggnews.notice_mail import build_notice_message
 from tryggnews.planning.plan import YearStatus
 from tryggnews.planning.schedule import PlannedIssue
 from tryggnews.render.dates import format_long
+from tryggnews.transports.base import OutgoingMessage, SendStatus, Transport
 
 log = logging.getLogger("tryggnews.scheduler")
 
@@ -50,7 +50,7 @@ def issue_link(base_url: str, key: str) -> str:
 
 def organisation_names(keys: Iterable[str]) -> str:
     """``Polisen och Österåkers kommun``: organisations as a Swedish list."""
-    names = [ORGANISATION_NAMES.get(key, key) for key in keys]
+    names = [BLOCK_OWNERS.get(key, key) for key in keys]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " och " + names[-1]
@@ -239,7 +239,7 @@ def reminder_notice(
     exists: bool,
 ) -> Notice:
     """A reminder to one organisation's editors before the section deadline."""
-    who = ORGANISATION_NAMES.get(organisation, organisation)
+    who = BLOCK_OWNERS.get(organisation, organisation)
     subject = (
         f"Påminnelse: {name} {planned.key} – bidrag och godkännande senast "
         f"{format_long(planned.deadline)}"

@@ -39,7 +39,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
-from tryggnews.delivery.transports.base import Transport
 from tryggnews.errors import TryggnewsError
 from tryggnews.planning.schedule import Schedule
 from tryggnews.publishing import Publisher
@@ -54,6 +53,7 @@ from tryggnews.scheduler.lease import (
 )
 from tryggnews.scheduler.notices import Notifier
 from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.base import Transport
 
 log = logging.getLogger("tryggnews.scheduler")
 

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tryggnews.db.models import (
+    OUTSTANDING_DELIVERY_STATES,
     ConsentEvent,
     ConsentEventKind,
     Delivery,
@@ -34,9 +35,6 @@ from tryggnews.subscribers.suppression import address_hash, suppress
 # server's secret key, signs the person's links. It says nothing about them.
 HIDDEN_FIELDS = ("token_salt",)
 PURGE_CHUNK = 500
-# Ledger rows not yet finished (delivery.ledger.OUTSTANDING; subscribers/ sits below
-# delivery/ and does not import it).
-_OUTSTANDING = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.RETRY)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -153,7 +151,10 @@ def erase_address(
     # worker is handing over right now still ends as "sent" if it was accepted.
     session.execute(
         update(Delivery)
-        .where(Delivery.subscriber_id == subscriber.id, Delivery.status.in_(_OUTSTANDING))
+        .where(
+            Delivery.subscriber_id == subscriber.id,
+            Delivery.status.in_(OUTSTANDING_DELIVERY_STATES),
+        )
         .values(
             status=DeliveryStatus.SKIPPED,
             claimed_by=None,

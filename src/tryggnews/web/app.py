@@ -14,8 +14,8 @@ from tryggnews.clock import Clock, SystemClock
 from tryggnews.config import Settings
 from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory
-from tryggnews.delivery.transports.base import Transport
 from tryggnews.subscribers.tokens import TokenSigner
+from tryggnews.transports.base import Transport
 
 csrf = CSRFProtect()
 

@@ -18,8 +18,8 @@ import logging
 import queue
 import threading
 
-from tryggnews.delivery.transports.base import OutgoingMessage, SendStatus, Transport
 from tryggnews.subscribers.notices import Notice
+from tryggnews.transports.base import OutgoingMessage, SendStatus, Transport
 
 _STOP = object()
 # Notices are not rows in the delivery ledger; transports only echo the id back.

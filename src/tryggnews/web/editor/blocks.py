@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 from tryggnews.content import audit
 from tryggnews.content.blocks import BlockInput
 from tryggnews.content.issues import get_issue
-from tryggnews.content.vocabulary import FOCUS_AREAS, ORGANISATIONS
+from tryggnews.content.organisations import BLOCK_OWNERS
+from tryggnews.content.vocabulary import FOCUS_AREAS
 from tryggnews.db.models import Block
 from tryggnews.editors.blocks import (
     block_locked_reason,
@@ -37,7 +38,7 @@ bp = Blueprint("blocks", __name__, url_prefix="/redaktion/block")
 def index() -> str:
     user = current_user()
     organisation = request.args.get("organisation", "")
-    if organisation not in ORGANISATIONS:
+    if organisation not in BLOCK_OWNERS:
         organisation = ""
     evergreen = True if request.args.get("ateranvandbara") == "1" else None
     blocks = list_blocks_for(db(), organisation=organisation, evergreen=evergreen)
@@ -112,8 +113,8 @@ def _render_form(
         preview_html=render_markdown(data.body_md) if (preview or block) and data.body_md else "",
         organisations=organisations_for(user)
         if block is None
-        else (list(ORGANISATIONS) if user.role.value == "admin" else [block.organisation_key]),
-        organisation_names=ORGANISATIONS,
+        else (list(BLOCK_OWNERS) if user.role.value == "admin" else [block.organisation_key]),
+        organisation_names=BLOCK_OWNERS,
         focus_areas=FOCUS_AREAS,
         audiences=services().vocabulary.audiences,
         issues=issues_with_block(db(), block.id) if block else [],

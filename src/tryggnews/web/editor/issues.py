@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from tryggnews.content.approvals import (
     EDITABLE,
-    SIGNING_ORGANISATIONS,
     WithdrawnApproval,
     approval_history,
     approve,
@@ -19,7 +18,7 @@ from tryggnews.content.approvals import (
     withdraw,
 )
 from tryggnews.content.issues import issue_blocks, list_issues
-from tryggnews.content.vocabulary import ORGANISATIONS
+from tryggnews.content.organisations import BLOCK_OWNERS, SIGNING_ORGANISATIONS
 from tryggnews.db.models import Block, Issue, UserRole
 from tryggnews.editors.blocks import can_edit_block
 from tryggnews.editors.issue_edits import (
@@ -112,7 +111,7 @@ def show(key: str) -> str:
         standing=standing,
         history=approval_history(session, issue),
         signing=SIGNING_ORGANISATIONS,
-        organisation_names=ORGANISATIONS,
+        organisation_names=BLOCK_OWNERS,
         editable=issue.status in EDITABLE,
         can_edit={b.id: can_edit_block(user, b) for b in blocks},
         is_admin=user.role is UserRole.ADMIN,
@@ -211,7 +210,8 @@ def approve_issue(key: str) -> Response:
     session.refresh(issue)
     both = issue.status.value == "approved"
     flash(
-        f"Du har godkänt version {issue.version} för {ORGANISATIONS[user.organisation_key]}."
+        f"Du har godkänt version {issue.version} "
+        f"för {SIGNING_ORGANISATIONS[user.organisation_key]}."
         + (" Båda organisationerna har nu godkänt." if both else ""),
         "ok",
     )

@@ -6,11 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from tryggnews.content import audit
-from tryggnews.content.vocabulary import ORGANISATIONS
+from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.db.models import User, UserRole
 from tryggnews.editors.accounts import (
     SET_PASSWORD_HOURS,
-    SIGNING_ORGANISATIONS,
     PasswordLinks,
     create_user,
     list_users,
@@ -39,7 +38,7 @@ def _page(
     return render_template(
         "editor/users.html",
         users=list_users(db()),
-        organisations={k: ORGANISATIONS[k] for k in SIGNING_ORGANISATIONS},
+        organisations=SIGNING_ORGANISATIONS,
         roles=ROLE_NAMES,
         link=link,
         problems=problems or [],

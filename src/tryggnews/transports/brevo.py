@@ -52,9 +52,9 @@ from typing import Any
 
 import requests
 
-from tryggnews.delivery.transports.base import OutgoingMessage, SendResult, SendStatus
-from tryggnews.delivery.transports.errors import TransportStoppedError
 from tryggnews.errors import ConfigError, TransportError
+from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.errors import TransportStoppedError
 
 logger = logging.getLogger(__name__)
 

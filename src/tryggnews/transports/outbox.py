@@ -6,7 +6,7 @@ import mailbox
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryggnews.delivery.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
 
 
 class MaildirTransport:

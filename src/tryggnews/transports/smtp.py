@@ -40,10 +40,10 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from tryggnews.delivery.dkim import DkimSigner
-from tryggnews.delivery.transports.base import OutgoingMessage, SendResult, SendStatus
-from tryggnews.delivery.transports.errors import TransportStoppedError
 from tryggnews.errors import ConfigError, TransportError
+from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.dkim import DkimSigner
+from tryggnews.transports.errors import TransportStoppedError
 
 logger = logging.getLogger(__name__)
 

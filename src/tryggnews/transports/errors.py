@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tryggnews.delivery.transports.base import SendResult
 from tryggnews.errors import TransportError
+from tryggnews.transports.base import SendResult
 
 
 class TransportStoppedError(TransportError):
