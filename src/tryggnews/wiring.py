@@ -1,22 +1,43 @@
-"""Builds the object graph from Settings; the only place that knows every concrete part."""
+"""The one composition root: builds the object graph from Settings.
+
+The only place that knows every concrete part. The entry points (``cli/``, ``web/``)
+read the settings once and ask this module for an engine, sessions, the publisher, a
+transport, the token signer and the scheduler's parts; nothing below builds them.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tryggnews.clock import Clock
 from tryggnews.config import Settings
 from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
+from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.errors import ConfigError
 from tryggnews.planning.schedule import Schedule, load_schedule
 from tryggnews.publishing import MessageSettings, Publisher
 from tryggnews.render.newsletter import NewsletterRenderer
+from tryggnews.scheduler.runner import SchedulerParts
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
 from tryggnews.transports.brevo import BrevoTransport
 from tryggnews.transports.dkim import DkimSigner
 from tryggnews.transports.outbox import MaildirTransport
 from tryggnews.transports.smtp import SmtpConfig, SmtpTransport
+
+
+def engine(database_url: str) -> Engine:
+    """An engine for ``database_url`` (usually the setting); the caller disposes it."""
+    return make_engine(database_url)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
 
 
 def schedule(settings: Settings) -> Schedule | None:
@@ -97,3 +118,26 @@ def signer(settings: Settings) -> TokenSigner:
 def worker_id() -> str:
     """Who holds a claim in the ledger: host and process, readable in `issue status`."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def scheduler_parts(engine: Engine, settings: Settings, clock: Clock) -> SchedulerParts:
+    """The scheduler's parts from settings.
+
+    audiences.toml is read here, once: a mistake in it stops the scheduler at start
+    with the line, never a send at night. (schedule.toml is re-read every pass.)
+    """
+    vocabulary = load_vocabulary(settings.audiences)
+    return SchedulerParts(
+        engine=engine,
+        session_factory=session_factory(engine),
+        clock=clock,
+        load_schedule=lambda: schedule(settings),
+        make_publisher=lambda: publisher(settings, vocabulary),
+        make_transport=lambda: transport(settings),
+        signer=signer(settings),
+        worker_id=worker_id(),
+        batch_size=settings.send_batch_size,
+        base_url=settings.base_url,
+        grace=timedelta(hours=settings.send_grace_hours),
+        purge_after=timedelta(days=settings.purge_unconfirmed_days),
+    )

@@ -231,7 +231,7 @@ def test_helpers_at_their_edges() -> None:
 
 def test_activities_between_spans_years_and_includes_running_ones() -> None:
     schedule = load_schedule(REPO_SCHEDULE)
-    found = activities_between(date(2026, 11, 20), date(2027, 3, 2), schedule)
+    found = activities_between(date(2026, 11, 20), date(2027, 3, 2), schedule.calendar)
     keys = [(activity.start.year, activity.key) for activity in found]
     assert keys == [
         (2026, "vecka-fri-fran-vald"),  # 16–22 Nov, still running on the 20th
@@ -241,7 +241,7 @@ def test_activities_between_spans_years_and_includes_running_ones() -> None:
         (2027, "sportlov"),  # starts 1 March, before the end (exclusive) on 2 March
     ]
     # The end is exclusive: an issue sent that day lists the activity instead.
-    assert activities_between(date(2027, 2, 1), date(2027, 2, 22), schedule) == []
+    assert activities_between(date(2027, 2, 1), date(2027, 2, 22), schedule.calendar) == []
 
 
 def test_to_view_carries_everything_the_renderer_shows() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tryggnews.cli.scheduler import build_parts
+from tryggnews import wiring
 from tryggnews.clock import Clock
 from tryggnews.config import Settings
 from tryggnews.db.models import (
@@ -98,7 +98,7 @@ def parts_for(
     if schedule is not None:
         settings = dataclasses.replace(settings, schedule=schedule)
     return dataclasses.replace(
-        build_parts(engine, settings, clock), worker_id="test-scheduler", batch_size=50
+        wiring.scheduler_parts(engine, settings, clock), worker_id="test-scheduler", batch_size=50
     )
 
 

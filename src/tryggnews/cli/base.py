@@ -11,9 +11,9 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tryggnews import wiring
 from tryggnews.config import Settings, load_settings
-from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
-from tryggnews.db.engine import make_engine, make_session_factory
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.errors import LintError, TryggnewsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,18 +37,18 @@ class AppContext:
     def vocabulary(self) -> Vocabulary:
         """audiences.toml, read on first use: commands that never need it never fail on it."""
         if self._vocabulary is None:
-            self._vocabulary = load_vocabulary(self.settings.audiences)
+            self._vocabulary = wiring.vocabulary(self.settings)
         return self._vocabulary
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
+            self._engine = wiring.engine(self.settings.database_url)
         return self._engine
 
     @property
     def session_factory(self) -> sessionmaker[Session]:
-        return make_session_factory(self.engine)
+        return wiring.session_factory(self.engine)
 
     def close(self) -> None:
         # Pooled connections left open would outlive the command (and warn in tests).

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
-from tryggnews.cli.issue import print_summary, send_with_progress
+from tryggnews.cli.sending import print_summary, send_with_progress
 from tryggnews.clock import SystemClock
 from tryggnews.content.issues import add_block, create_issue, issue_blocks
 from tryggnews.db.migrate import upgrade

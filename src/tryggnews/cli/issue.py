@@ -15,14 +15,12 @@ from rich.table import Table
 from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.block import read_text_file
-from tryggnews.cli.progress import progress_bar
+from tryggnews.cli.sending import print_summary, send_with_progress
 from tryggnews.clock import SystemClock
 from tryggnews.content.audit import record as record_audit
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue, list_issues
 from tryggnews.db.models import IssueStatus
 from tryggnews.delivery.ledger import claim_holders, ledger_counts
-from tryggnews.delivery.ratelimit import SystemTicker
-from tryggnews.delivery.sender import SendSummary
 from tryggnews.errors import LintError, ValidationError
 from tryggnews.planning.schedule import PlannedIssue
 
@@ -249,53 +247,6 @@ def issue_send(app: AppContext, issue_ref: str, without_approval: bool) -> None:
             )
     summary = send_with_progress(app, issue_ref, require_approval=not without_approval)
     print_summary(summary)
-
-
-def send_with_progress(app: AppContext, issue_ref: str, *, require_approval: bool) -> SendSummary:
-    # Imported here: tryggnews.cli.delivery adds its commands to this module's group.
-    from tryggnews.cli.delivery import delivery_options, stop_on_signal, warn, warn_about_sending
-
-    settings = app.settings
-    publisher = wiring.publisher(settings)
-    transport = wiring.transport(settings)
-    ticker = SystemTicker()
-    try:
-        warn_about_sending(settings, transport)
-        with stop_on_signal(ticker) as stop, progress_bar(f"Sending {issue_ref}") as bar:
-            summary = publisher.send(
-                app.session_factory,
-                issue_ref,
-                transport=transport,
-                signer=wiring.signer(settings),
-                clock=SystemClock(),
-                worker_id=wiring.worker_id(),
-                batch_size=settings.send_batch_size,
-                on_start=bar.start,
-                progress=bar.advance,
-                options=delivery_options(settings, stop=stop, ticker=ticker),
-                require_approval=require_approval,
-            )
-    finally:
-        transport.close()
-    if settings.redirect_all_to:
-        warn(f"every message of this send went to {settings.redirect_all_to} (redirect)")
-    if summary.paused:
-        click.echo(f"Paused: `tryggnews issue resume {issue_ref}` goes on.", err=True)
-    elif summary.stopped:
-        click.echo(f"Stopped: `tryggnews issue send {issue_ref}` goes on.", err=True)
-    return summary
-
-
-def print_summary(summary: SendSummary) -> None:
-    table = Table("sent", "retrying", "failed", "bounced", "skipped", title="Delivery")
-    table.add_row(
-        str(summary.sent),
-        str(summary.retrying),
-        str(summary.failed),
-        str(summary.bounced),
-        str(summary.skipped),
-    )
-    Console().print(table)
 
 
 @issue.command("status")

@@ -17,9 +17,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.clock import SystemClock
-from tryggnews.db.engine import make_engine, normalise_url
+from tryggnews.db.engine import normalise_url
 from tryggnews.db.models import Issue, IssueStatus
 from tryggnews.errors import ConfigError, TryggnewsError
 from tryggnews.planning.calendar import Activity, activities_for_year
@@ -96,7 +97,7 @@ def _read_database(database_url: str, read: Callable[[Session], T]) -> T | None:
     # Connecting would create an empty SQLite file: look before touching it.
     if url.get_backend_name() == "sqlite" and not _sqlite_file_exists(url.database):
         return None
-    engine = make_engine(database_url)
+    engine = wiring.engine(database_url)
     try:
         if not inspect(engine).has_table(Issue.__tablename__):
             return None

@@ -17,40 +17,15 @@ from pathlib import Path
 from types import FrameType
 
 import click
-from sqlalchemy import Engine, inspect
+from sqlalchemy import inspect
 
 from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.plan import schedule_option
-from tryggnews.clock import Clock, SystemClock
-from tryggnews.config import Settings
-from tryggnews.db.engine import make_session_factory
+from tryggnews.clock import SystemClock
 from tryggnews.db.models import Lease
 from tryggnews.errors import ConfigError, ScheduleError
-from tryggnews.scheduler.runner import SchedulerParts, SchedulerRunner
-
-
-def build_parts(engine: Engine, settings: Settings, clock: Clock) -> SchedulerParts:
-    """The scheduler's parts from settings (the CLI is where settings are read).
-
-    audiences.toml is read here, once: a mistake in it stops the scheduler at start
-    with the line, never a send at night. (schedule.toml is re-read every pass.)
-    """
-    vocabulary = wiring.vocabulary(settings)
-    return SchedulerParts(
-        engine=engine,
-        session_factory=make_session_factory(engine),
-        clock=clock,
-        load_schedule=lambda: wiring.schedule(settings),
-        make_publisher=lambda: wiring.publisher(settings, vocabulary),
-        make_transport=lambda: wiring.transport(settings),
-        signer=wiring.signer(settings),
-        worker_id=wiring.worker_id(),
-        batch_size=settings.send_batch_size,
-        base_url=settings.base_url,
-        grace=timedelta(hours=settings.send_grace_hours),
-        purge_after=timedelta(days=settings.purge_unconfirmed_days),
-    )
+from tryggnews.scheduler.runner import SchedulerRunner
 
 
 @cli.command("scheduler")
@@ -106,7 +81,7 @@ def scheduler_command(
             err=True,
         )
     runner = SchedulerRunner(
-        build_parts(app.engine, settings, SystemClock()),
+        wiring.scheduler_parts(app.engine, settings, SystemClock()),
         holder=wiring.worker_id(),
         lease_ttl=timedelta(seconds=lease_seconds),
         reconcile_every=timedelta(seconds=reconcile_seconds),

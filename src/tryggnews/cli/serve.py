@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+from waitress import serve as waitress_serve
 
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+from tryggnews.web import create_app
 
 
 @cli.command()
@@ -15,10 +17,6 @@ from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 @handle_errors
 def serve(app: AppContext, host: str, port: int, threads: int) -> None:
     """Serve the sign-up, preference and editor pages (waitress)."""
-    from waitress import serve as waitress_serve
-
-    from tryggnews.web import create_app
-
     web = create_app(app.settings)
     click.echo(f"Serving on http://{host}:{port} (Ctrl-C stops)")
     waitress_serve(web, host=host, port=port, threads=threads, ident="tryggnews")

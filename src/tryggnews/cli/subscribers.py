@@ -23,11 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.progress import progress_bar
 from tryggnews.clock import SystemClock
 from tryggnews.content.vocabulary_usage import key_usage
-from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.db.migrate import current_revision, head_revision
 from tryggnews.db.models import Subscriber, SubscriberStatus, Suppression
 from tryggnews.errors import ConfigError
@@ -54,8 +54,7 @@ T = TypeVar("T")
 @contextlib.contextmanager
 def _database(app: AppContext) -> Iterator[sessionmaker[Session]]:
     """A session factory on the configured, migrated database."""
-    url = app.settings.database_url
-    engine = make_engine(url)
+    engine = wiring.engine(app.settings.database_url)
     try:
         try:
             current = current_revision(engine)
@@ -68,7 +67,7 @@ def _database(app: AppContext) -> Iterator[sessionmaker[Session]]:
                 "the database is not up to date (TRYGGNEWS_DATABASE_URL): "
                 "run `tryggnews init` or `tryggnews db upgrade` first"
             )
-        yield make_session_factory(engine)
+        yield wiring.session_factory(engine)
     finally:
         engine.dispose()
 

@@ -12,12 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from tryggnews.content.views import ActivityView
-
-if TYPE_CHECKING:
-    from tryggnews.planning.schedule import Schedule
 
 MONDAY, WEDNESDAY, FRIDAY, SATURDAY, SUNDAY = 0, 2, 4, 5, 6
 
@@ -240,13 +236,16 @@ def activities_for_year(year: int, overrides: CalendarConfig = NO_OVERRIDES) -> 
     return sorted(activities, key=_sort_key)
 
 
-def activities_between(start: date, end: date, schedule: Schedule) -> list[Activity]:
+def activities_between(
+    start: date, end: date, calendar: CalendarConfig = NO_OVERRIDES
+) -> list[Activity]:
     """Activities that take place on some day in ``[start, end)``, across years.
 
     An activity that began before ``start`` but is still running is included: a reader
-    can still join a campaign week that is under way.
+    can still join a campaign week that is under way. ``calendar`` is the calendar part
+    of schedule.toml (``Schedule.calendar``): overrides per year and extra events.
     """
-    return _between(start, end, lambda year: activities_for_year(year, schedule.calendar))
+    return _between(start, end, lambda year: activities_for_year(year, calendar))
 
 
 def _between(

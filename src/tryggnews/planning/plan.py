@@ -146,4 +146,4 @@ def upcoming_activities(schedule: Schedule, send_on: date) -> list[Activity]:
     """Activities from ``send_on`` until the next planned issue (or a default horizon)."""
     later = [other.send_on for other in schedule.issues if other.send_on > send_on]
     end = min(later) if later else send_on + DEFAULT_HORIZON
-    return activities_between(send_on, end, schedule)
+    return activities_between(send_on, end, schedule.calendar)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, render_template
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, Response, render_template
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
+from tryggnews import wiring
 from tryggnews.clock import Clock, SystemClock
 from tryggnews.config import Settings
 from tryggnews.content.vocabulary import Vocabulary
-from tryggnews.db.engine import make_engine, make_session_factory
-from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
-
-csrf = CSRFProtect()
+from tryggnews.web import public, webhooks
+from tryggnews.web.context import EXTENSION, WebContext, csrf
+from tryggnews.web.editor import editor_blueprint
 
 # Strict by default: nothing from other origins, no inline script. Pages that need
 # more (the editors' preview iframe) loosen it for themselves.
@@ -25,23 +24,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
-
-
-@dataclass
-class WebContext:
-    """What request handlers need, built once per app."""
-
-    settings: Settings
-    vocabulary: Vocabulary
-    session_factory: sessionmaker[Session]
-    transport: Transport
-    clock: Clock
-    signer: TokenSigner
-
-
-def web_context() -> WebContext:
-    context: WebContext = current_app.extensions["tryggnews"]
-    return context
 
 
 def create_app(
@@ -56,8 +38,6 @@ def create_app(
 
     audiences.toml is read here, so a mistake in it stops the app at start, not a reader.
     """
-    from tryggnews import wiring
-
     app = Flask(__name__)
     secure = settings.base_url.startswith("https://")
     app.config.update(
@@ -72,10 +52,11 @@ def create_app(
         TEMPLATES_AUTO_RELOAD=False,
     )
     csrf.init_app(app)
-    app.extensions["tryggnews"] = WebContext(
+    app.extensions[EXTENSION] = WebContext(
         settings=settings,
         vocabulary=vocabulary or wiring.vocabulary(settings),
-        session_factory=session_factory or make_session_factory(make_engine(settings.database_url)),
+        session_factory=session_factory
+        or wiring.session_factory(wiring.engine(settings.database_url)),
         transport=transport or wiring.transport(settings),
         clock=clock or SystemClock(),
         signer=wiring.signer(settings),
@@ -101,19 +82,10 @@ def create_app(
 
 
 def _register_blueprints(app: Flask) -> None:
-    # Each part of the site is one blueprint module, registered here (one line each).
-    # --- blueprint registrations ---
-    from tryggnews.web import webhooks
-
+    # Each part of the site is one blueprint, registered here (one line each).
     app.register_blueprint(webhooks.bp)
-    from tryggnews.web.editor import editor_blueprint
-
     app.register_blueprint(editor_blueprint)
-    from tryggnews.web import public
-
     app.register_blueprint(public.bp)
-    # --- end of blueprint registrations ---
-    pass
 
 
 def _register_error_pages(app: Flask) -> None:

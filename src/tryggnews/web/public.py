@@ -69,7 +69,7 @@ from tryggnews.subscribers.notices import NoticeSettings, confirmation_notice, l
 from tryggnews.subscribers.suppression import address_hash, is_suppressed
 from tryggnews.subscribers.texts import ConsentText, current_text, text_by_version
 from tryggnews.subscribers.tokens import TokenPurpose
-from tryggnews.web.app import csrf, web_context
+from tryggnews.web.context import csrf, web_context
 from tryggnews.web.public_forms import (
     ChoicesFields,
     LinkRequestForm,

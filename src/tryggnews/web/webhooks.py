@@ -30,7 +30,7 @@ from tryggnews.delivery.bounces import (
     report_key,
 )
 from tryggnews.errors import ValidationError
-from tryggnews.web.app import csrf, web_context
+from tryggnews.web.context import csrf, web_context
 
 bp = Blueprint("webhooks", __name__)
 

@@ -15,7 +15,7 @@ from tryggnews.content.audit import (
     find_events,
     iter_events,
 )
-from tryggnews.web.app import web_context
+from tryggnews.web.context import web_context
 from tryggnews.web.editor.guard import db, require_admin
 
 bp = Blueprint("audit", __name__, url_prefix="/redaktion/logg")

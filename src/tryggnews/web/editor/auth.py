@@ -14,7 +14,7 @@ from tryggnews.editors.accounts import (
     password_problems,
     set_password,
 )
-from tryggnews.web.app import web_context
+from tryggnews.web.context import web_context
 from tryggnews.web.editor.guard import (
     current_user,
     db,

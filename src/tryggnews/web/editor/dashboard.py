@@ -78,7 +78,7 @@ def index() -> str:
         else None
     )
     activities: list[Activity] = (
-        activities_between(today, today + timedelta(days=ACTIVITY_DAYS), schedule)
+        activities_between(today, today + timedelta(days=ACTIVITY_DAYS), schedule.calendar)
         if schedule
         else []
     )

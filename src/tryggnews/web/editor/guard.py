@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from tryggnews.db.models import User, UserRole
 from tryggnews.editors.accounts import session_stamp
-from tryggnews.web.app import web_context
+from tryggnews.web.context import web_context
 
 F = TypeVar("F", bound=Callable[..., Any])
 LOGIN_ENDPOINT = "editor.auth.login"

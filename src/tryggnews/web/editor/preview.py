@@ -18,7 +18,7 @@ from tryggnews.content import audit
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.render.model import RenderedVariant
 from tryggnews.transports.base import OutgoingMessage, SendStatus
-from tryggnews.web.app import web_context
+from tryggnews.web.context import web_context
 from tryggnews.web.editor.guard import current_user, db, now
 from tryggnews.web.editor.issues import load_issue
 from tryggnews.web.editor.services import services

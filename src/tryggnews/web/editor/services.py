@@ -17,7 +17,7 @@ from tryggnews.db.models import Issue
 from tryggnews.editors.mail import Notice, send_notices
 from tryggnews.planning.schedule import Schedule
 from tryggnews.publishing import Publisher
-from tryggnews.web.app import web_context
+from tryggnews.web.context import web_context
 from tryggnews.web.editor.ratelimit import AttemptLimiter
 
 LOGIN_ATTEMPTS_PER_ADDRESS = 20

@@ -18,7 +18,7 @@ from tryggnews.editors.accounts import (
 )
 from tryggnews.editors.mail import password_link_notice
 from tryggnews.errors import ValidationError
-from tryggnews.web.app import web_context
+from tryggnews.web.context import web_context
 from tryggnews.web.editor.forms import problems_of
 from tryggnews.web.editor.guard import current_user, db, now, require_admin
 from tryggnews.web.editor.services import services
