@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint types serve screenshots clean
+.PHONY: demo test lint types imports serve screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# The import contracts in pyproject.toml: rooms layered, transports at the bottom, no cycles.
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
 # axe-core for the accessibility checks in the browser tests, pinned by package-lock.json.
 # Without npm the browser tests skip those checks (and fail under TRYGGNEWS_REQUIRE_BROWSER=1).
 $(NODE_STAMP): package.json package-lock.json
@@ -33,7 +37,7 @@ $(NODE_STAMP): package.json package-lock.json
 		echo "npm not found: install Node.js (apt-get install npm) for the accessibility checks"; \
 	fi
 
-test: lint types $(NODE_STAMP)
+test: lint types imports $(NODE_STAMP)
 	$(BIN)/pytest
 
 serve: $(STAMP)
