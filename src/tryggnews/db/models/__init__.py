@@ -1,0 +1,63 @@
+"""Typed SQLAlchemy models, one module per concern; every table is importable from here.
+
+The package imports every table module, so the mapper registry is complete (string
+relationships resolve, Alembic sees all tables) whichever model a caller uses first.
+Tables are plural, classes singular.
+"""
+
+from tryggnews.db.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
+from tryggnews.db.models.content import (
+    Block,
+    BlockStatus,
+    FocusArea,
+    Issue,
+    IssueBlock,
+    IssueStatus,
+    IssueVariant,
+    Organisation,
+)
+from tryggnews.db.models.editors import Approval, AuditEvent, User, UserRole
+from tryggnews.db.models.ledger import (
+    OUTSTANDING_DELIVERY_STATES,
+    Delivery,
+    DeliveryStatus,
+    ProviderEvent,
+)
+from tryggnews.db.models.scheduling import Lease, Notification
+from tryggnews.db.models.subscribers import (
+    ConsentEvent,
+    ConsentEventKind,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "OUTSTANDING_DELIVERY_STATES",
+    "Approval",
+    "AuditEvent",
+    "Base",
+    "Block",
+    "BlockStatus",
+    "ConsentEvent",
+    "ConsentEventKind",
+    "Delivery",
+    "DeliveryStatus",
+    "FocusArea",
+    "Issue",
+    "IssueBlock",
+    "IssueStatus",
+    "IssueVariant",
+    "Lease",
+    "Notification",
+    "Organisation",
+    "ProviderEvent",
+    "Subscriber",
+    "SubscriberStatus",
+    "Suppression",
+    "UTCDateTime",
+    "User",
+    "UserRole",
+    "utcnow",
+]

@@ -1,0 +1,155 @@
+"""The editorial tables: organisations, focus areas, blocks, issues and their variants.
+
+``Issue.version`` lets approvals bind to one version of an issue; a variant row says
+which blocks an audience variant stands for, so a resumed send renders what was
+snapshotted.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tryggnews.db.models.base import Base, enum_column, utcnow
+
+
+class BlockStatus(enum.StrEnum):
+    DRAFT = "draft"
+    READY = "ready"
+    APPROVED = "approved"
+
+
+class IssueStatus(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    HELD = "held"
+    SENT = "sent"
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(50))
+    # Only polis and kommun sign off issues; "gemensam" owns the shared blocks.
+    signs_off: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FocusArea(Base):
+    __tablename__ = "focus_areas"
+
+    key: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Block(Base):
+    """A section drafted by one organisation: Markdown body, one focus area, its audiences."""
+
+    __tablename__ = "blocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body_md: Mapped[str] = mapped_column(Text)
+    organisation_key: Mapped[str] = mapped_column(ForeignKey("organisations.key"))
+    focus_area_key: Mapped[str] = mapped_column(ForeignKey("focus_areas.key"))
+    # Audience keys; an empty list means the block is for everyone.
+    audiences: Mapped[list[str]] = mapped_column(default=list)
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image_alt: Mapped[str | None] = mapped_column(String(500))
+    cta_url: Mapped[str | None] = mapped_column(String(2000))
+    cta_label: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[BlockStatus] = mapped_column(
+        enum_column(BlockStatus, "block_status"), default=BlockStatus.DRAFT
+    )
+    evergreen: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    author: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    focus_area: Mapped[FocusArea] = relationship(lazy="joined")
+
+
+class Issue(Base):
+    """One newsletter issue: a planned send time and an ordered list of blocks."""
+
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable key from the plan, e.g. "2027-1"; unique so a re-run finds the same issue.
+    key: Mapped[str] = mapped_column(String(50), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    preheader: Mapped[str] = mapped_column(String(300), default="")
+    intro_md: Mapped[str] = mapped_column(Text, default="")
+    planned_send_at: Mapped[datetime | None] = mapped_column()
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    status: Mapped[IssueStatus] = mapped_column(
+        enum_column(IssueStatus, "issue_status"), default=IssueStatus.DRAFT
+    )
+    # Bumped on every edit; an approval is valid only for the version it names.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    # Why the scheduler did not send it (not approved at send time, missed the grace period).
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+
+    placements: Mapped[list[IssueBlock]] = relationship(
+        order_by="IssueBlock.position", cascade="all, delete-orphan", back_populates="issue"
+    )
+
+    __table_args__ = (UniqueConstraint("year", "number", name="uq_issues_year_number"),)
+
+
+class IssueBlock(Base):
+    """A block placed in an issue, at a position."""
+
+    __tablename__ = "issue_blocks"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    issue: Mapped[Issue] = relationship(back_populates="placements")
+    block: Mapped[Block] = relationship(lazy="joined")
+
+
+class IssueVariant(Base):
+    """An audience variant of an issue, recorded when sending starts.
+
+    The ledger names each recipient's variant by key; this row says which blocks
+    that key stands for, so a resumed send renders exactly what was snapshotted.
+    """
+
+    __tablename__ = "issue_variants"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    block_ids: Mapped[list[int]] = mapped_column(JSON)
+    include_activities: Mapped[bool] = mapped_column(Boolean, default=True)
+    audience_label: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
