@@ -293,7 +293,7 @@ def pipeline(settings: object) -> tuple[float, int]:
     from tryggnews import wiring
     from tryggnews.clock import SystemClock
     from tryggnews.db.engine import make_engine, make_session_factory
-    from tryggnews.delivery.sender import DeliveryOptions
+    from tryggnews.delivery.options import DeliveryOptions
 
     engine = make_engine(settings.database_url)  # type: ignore[attr-defined]
     transport = wiring.transport(settings)  # type: ignore[arg-type]

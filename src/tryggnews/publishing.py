@@ -42,8 +42,8 @@ from tryggnews.delivery.ledger import (
     snapshot_audience,
 )
 from tryggnews.delivery.message import MessageTemplate
+from tryggnews.delivery.options import DeliveryOptions
 from tryggnews.delivery.sender import (
-    DeliveryOptions,
     SendSummary,
     check_transport,
     ledger_summary,

@@ -28,7 +28,8 @@ from tryggnews.transports.base import Transport
 from tryggnews.transports.brevo import BrevoTransport
 from tryggnews.transports.dkim import DkimSigner
 from tryggnews.transports.outbox import MaildirTransport
-from tryggnews.transports.smtp import SmtpConfig, SmtpTransport
+from tryggnews.transports.smtp import SmtpTransport
+from tryggnews.transports.smtp.protocol import SmtpConfig
 
 
 def engine(database_url: str) -> Engine:

@@ -21,7 +21,8 @@ from tryggnews.cli import cli
 from tryggnews.clock import SystemClock
 from tryggnews.config import Settings
 from tryggnews.db.models import Delivery, DeliveryStatus, Issue, IssueStatus
-from tryggnews.delivery.ledger import claim_batch, ledger_counts
+from tryggnews.delivery.claims import claim_batch
+from tryggnews.delivery.ledger import ledger_counts
 
 
 @pytest.fixture

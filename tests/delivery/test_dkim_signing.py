@@ -22,7 +22,8 @@ from smtp_servers import ScriptedHandler, smtp_server
 from tryggnews.errors import ConfigError
 from tryggnews.transports.base import OutgoingMessage, SendStatus
 from tryggnews.transports.dkim import DkimSigner
-from tryggnews.transports.smtp import SmtpConfig, SmtpTransport
+from tryggnews.transports.smtp import SmtpTransport
+from tryggnews.transports.smtp.protocol import SmtpConfig
 
 
 @pytest.fixture(scope="module")

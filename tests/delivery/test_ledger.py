@@ -25,16 +25,14 @@ from tryggnews.db.models import (
     Subscriber,
     SubscriberStatus,
 )
+from tryggnews.delivery.claims import claim_batch, release_claims
 from tryggnews.delivery.ledger import (
-    claim_batch,
     complete_issue,
     ledger_counts,
     outstanding_variants,
-    record_results,
-    release_claims,
-    retry_delay,
     snapshot_audience,
 )
+from tryggnews.delivery.results import record_results, retry_delay
 from tryggnews.transports.base import SendResult, SendStatus
 
 

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import FixedClock
 from tryggnews.db.models import Delivery, DeliveryStatus, Issue, IssueStatus
+from tryggnews.delivery.claims import claim_batch, extend_claims
 from tryggnews.delivery.control import pause_sending, resume_sending
-from tryggnews.delivery.ledger import claim_batch, extend_claims, snapshot_audience
+from tryggnews.delivery.ledger import snapshot_audience
 from tryggnews.delivery.message import MessageTemplate
+from tryggnews.delivery.options import DeliveryOptions
 from tryggnews.delivery.ratelimit import RateLimiter
-from tryggnews.delivery.sender import DeliveryOptions, SendSummary, send_issue
+from tryggnews.delivery.sender import SendSummary, send_issue
 from tryggnews.errors import ConfigError, TryggnewsError
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports import OutgoingMessage, SendResult, SendStatus

@@ -18,7 +18,8 @@ from smtp_servers import ScriptedHandler, accept_password, server_tls_context, s
 
 from tryggnews.errors import ConfigError, TransportError
 from tryggnews.transports.base import OutgoingMessage, SendStatus
-from tryggnews.transports.smtp import SmtpConfig, SmtpTransport
+from tryggnews.transports.smtp import SmtpTransport
+from tryggnews.transports.smtp.protocol import SmtpConfig
 
 FROM = "nyhetsbrev@trygg.example.se"
 MESSAGE = b"From: nyhetsbrev@trygg.example.se\nTo: a@example.org\nSubject: Hej\n\nText.\n"

@@ -31,12 +31,14 @@ from tryggnews.db.models import (
 )
 from tryggnews.delivery.ledger import ledger_counts, snapshot_audience
 from tryggnews.delivery.message import MessageTemplate
-from tryggnews.delivery.sender import DeliveryOptions, SendSummary, send_issue
+from tryggnews.delivery.options import DeliveryOptions
+from tryggnews.delivery.sender import SendSummary, send_issue
 from tryggnews.subscribers.suppression import address_hash
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import OutgoingMessage, SendStatus
 from tryggnews.transports.errors import TransportStoppedError
-from tryggnews.transports.smtp import SmtpConfig, SmtpTransport, classify, to_crlf
+from tryggnews.transports.smtp import SmtpTransport
+from tryggnews.transports.smtp.protocol import SmtpConfig, classify, to_crlf
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 SIGNER = TokenSigner(SECRET)

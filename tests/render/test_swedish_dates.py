@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
-from tryggnews.render.dates import format_day, format_long, format_range, register_date_filters
+from tryggnews.render.dates import (
+    format_date,
+    format_day,
+    format_long,
+    format_moment,
+    format_range,
+    register_date_filters,
+)
 
 
 def test_day_uses_short_swedish_weekday() -> None:
@@ -36,3 +44,15 @@ def test_registered_as_jinja_filters() -> None:
         d=date(2027, 4, 28), e=date(2027, 5, 2)
     )
     assert rendered == "ons 28 april / onsdag 28 april 2027 / 28 april–2 maj"
+
+
+def test_a_date_without_weekday_and_a_local_moment() -> None:
+    assert format_date(date(2027, 8, 15)) == "15 augusti 2027"
+    # 07:00 UTC is 08:00 in Stockholm in winter and 09:00 in summer.
+    stockholm = ZoneInfo("Europe/Stockholm")
+    assert format_moment(datetime(2027, 2, 15, 7, 0, tzinfo=UTC), stockholm) == (
+        "15 februari 2027 kl. 08.00"
+    )
+    assert format_moment(datetime(2027, 6, 1, 7, 5, tzinfo=UTC), stockholm) == (
+        "1 juni 2027 kl. 09.05"
+    )

@@ -30,7 +30,7 @@ from tryggnews.db.models import (
     Subscriber,
     SubscriberStatus,
 )
-from tryggnews.scheduler.jobs import Action
+from tryggnews.scheduler.actions import Action
 from tryggnews.scheduler.runner import SchedulerParts, run_pass
 from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
 from tryggnews.transports.outbox import MaildirTransport

@@ -22,12 +22,8 @@ from tryggnews.db.models import Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.emails import normalise_email
 from tryggnews.subscribers.export import export_subscribers
-from tryggnews.subscribers.importer import (
-    ImportPlan,
-    ImportResult,
-    apply_import,
-    parse_csv,
-)
+from tryggnews.subscribers.import_plan import ImportPlan, parse_csv
+from tryggnews.subscribers.importer import ImportResult, apply_import
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = REPO_ROOT / "subscribers" / "sample.csv"

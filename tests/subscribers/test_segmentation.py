@@ -17,7 +17,8 @@ from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import block_view
 from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import Block, Delivery, DeliveryStatus, Issue, Subscriber, SubscriberStatus
-from tryggnews.delivery.ledger import claim_batch, snapshot_audience
+from tryggnews.delivery.claims import claim_batch
+from tryggnews.delivery.ledger import snapshot_audience
 from tryggnews.subscribers.gdpr import erase
 from tryggnews.subscribers.lifecycle import (
     Actor,

@@ -18,7 +18,7 @@ from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import block_view
 from tryggnews.content.vocabulary import load_vocabulary
 from tryggnews.errors import ValidationError
-from tryggnews.subscribers.importer import parse_csv
+from tryggnews.subscribers.import_plan import parse_csv
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = REPO_ROOT / "audiences.toml"

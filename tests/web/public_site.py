@@ -29,7 +29,7 @@ from tryggnews.config import Settings
 from tryggnews.db.models import ConsentEvent, Subscriber
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.web import create_app
-from tryggnews.web.public import public_state
+from tryggnews.web.public.state import public_state
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -30,7 +30,7 @@ from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.db.migrate import upgrade
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.web import create_app
-from tryggnews.web.public import public_state
+from tryggnews.web.public.state import public_state
 
 pytestmark = pytest.mark.browser
 

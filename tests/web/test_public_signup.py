@@ -16,7 +16,7 @@ from public_site import Site, confirmed, h1, site_fixture, text_of  # noqa: F401
 from tryggnews.db.models import ConsentEventKind, SubscriberStatus
 from tryggnews.subscribers.suppression import address_hash, suppress
 from tryggnews.subscribers.texts import current_text
-from tryggnews.web.public_limits import PublicLimits
+from tryggnews.web.public.limits import PublicLimits
 
 
 def test_the_front_page_leads_to_the_sign_up_form(site: Site) -> None:

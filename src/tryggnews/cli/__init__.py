@@ -14,6 +14,7 @@ from tryggnews.cli import admin, block, demo, issue, serve  # noqa: F401  # isor
 from tryggnews.cli import plan  # noqa: F401  # isort: skip
 from tryggnews.cli import scheduler  # noqa: F401  # isort: skip
 from tryggnews.cli import subscribers  # noqa: F401  # isort: skip
+from tryggnews.cli import subscriber_privacy  # noqa: F401  # isort: skip
 from tryggnews.cli import delivery  # noqa: F401  # isort: skip
 from tryggnews.cli import users  # noqa: F401  # isort: skip
 # --- end of command registrations ---

@@ -22,7 +22,8 @@ from tryggnews.errors import ConfigError, ValidationError
 from tryggnews.planning import next_planned_issue
 from tryggnews.planning.schedule import PlannedIssue
 from tryggnews.sample.loader import SampleIssueText, load_sample_blocks, read_sample
-from tryggnews.subscribers.importer import apply_import, parse_csv
+from tryggnews.subscribers.import_plan import parse_csv
+from tryggnews.subscribers.importer import apply_import
 from tryggnews.subscribers.suppression import address_hash
 
 DEMO_AUTHOR = "demo"

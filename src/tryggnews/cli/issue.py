@@ -20,7 +20,8 @@ from tryggnews.clock import SystemClock
 from tryggnews.content.audit import record as record_audit
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue, list_issues
 from tryggnews.db.models import IssueStatus
-from tryggnews.delivery.ledger import claim_holders, ledger_counts
+from tryggnews.delivery.claims import claim_holders
+from tryggnews.delivery.ledger import ledger_counts
 from tryggnews.errors import LintError, ValidationError
 from tryggnews.planning.schedule import PlannedIssue
 

@@ -23,8 +23,9 @@ from tryggnews.cli.base import AppContext
 from tryggnews.cli.progress import progress_bar
 from tryggnews.clock import SystemClock
 from tryggnews.config import Settings
+from tryggnews.delivery.options import DeliveryOptions
 from tryggnews.delivery.ratelimit import RateLimiter, SystemTicker
-from tryggnews.delivery.sender import DeliveryOptions, SendSummary
+from tryggnews.delivery.sender import SendSummary
 from tryggnews.transports.base import Transport
 
 

@@ -1,4 +1,4 @@
-"""`tryggnews subscribers …`: subscriber lists in and out, counts, one person, the vocabulary.
+"""`tryggnews subscribers …`: subscriber lists in and out, counts, the vocabulary.
 
 Values from a file are printed with click.echo, never through rich, so text such
 as "[bold]" in someone's name is shown as it is and not read as markup.
@@ -6,70 +6,29 @@ as "[bold]" in someone's name is shown as it is and not read as markup.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
-from typing import TextIO, TypeVar
 
 import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.progress import progress_bar
+from tryggnews.cli.subscriber_storage import open_database, write_private
 from tryggnews.clock import SystemClock
 from tryggnews.content.vocabulary_usage import key_usage
-from tryggnews.db.migrate import current_revision, head_revision
 from tryggnews.db.models import Subscriber, SubscriberStatus, Suppression
-from tryggnews.errors import ConfigError
-from tryggnews.subscribers.consent import history
-from tryggnews.subscribers.emails import normalise_email
 from tryggnews.subscribers.export import EXPORT_FORMATS, ExportFormat, export_subscribers
-from tryggnews.subscribers.gdpr import erase_address, export_person, purge_unconfirmed
-from tryggnews.subscribers.importer import (
-    BASES,
-    MAX_SOURCE_CHARS,
-    ImportResult,
-    apply_import,
-    parse_csv,
-)
-from tryggnews.subscribers.lifecycle import Actor, find_subscriber
+from tryggnews.subscribers.import_plan import parse_csv
+from tryggnews.subscribers.importer import BASES, MAX_SOURCE_CHARS, ImportResult, apply_import
 from tryggnews.subscribers.suppression import address_hash
 
 STATUS_CHOICE = click.Choice([status.value for status in SubscriberStatus])
-# Consent events made from this command line say so.
-CHANNEL = "cli"
-T = TypeVar("T")
-
-
-@contextlib.contextmanager
-def _database(app: AppContext) -> Iterator[sessionmaker[Session]]:
-    """A session factory on the configured, migrated database."""
-    engine = wiring.engine(app.settings.database_url)
-    try:
-        try:
-            current = current_revision(engine)
-        except OperationalError as exc:
-            raise ConfigError(
-                f"cannot open the database (TRYGGNEWS_DATABASE_URL): {exc.orig}"
-            ) from None
-        if current != head_revision(engine):
-            raise ConfigError(
-                "the database is not up to date (TRYGGNEWS_DATABASE_URL): "
-                "run `tryggnews init` or `tryggnews db upgrade` first"
-            )
-        yield wiring.session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 @cli.group()
@@ -125,7 +84,7 @@ def import_command(
     plan = parse_csv(file, app.vocabulary)
     source = source if source is not None else f"import:{file.name}"[:MAX_SOURCE_CHARS]
     with (
-        _database(app) as session_factory,
+        open_database(app) as session_factory,
         session_factory.begin() as session,
         progress_bar(f"Importing {file.name}") as bar,
     ):
@@ -206,7 +165,7 @@ def export_command(
 ) -> None:
     """Export subscribers as CSV or JSON, ordered by address."""
     wanted = [SubscriberStatus(status) for status in statuses] or None
-    with _database(app) as session_factory, session_factory() as session:
+    with open_database(app) as session_factory, session_factory() as session:
         if out is None:
             count = export_subscribers(session, fmt, sys.stdout, statuses=wanted)
         else:
@@ -220,25 +179,9 @@ def _export_to_file(
 ) -> int:
     # The CSV gets a BOM so Excel reads å, ä and ö correctly.
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    return _write_private(
+    return write_private(
         out, encoding, lambda handle: export_subscribers(session, fmt, handle, statuses=statuses)
     )
-
-
-def _write_private(out: Path, encoding: str, write: Callable[[TextIO], T]) -> T:
-    """Write ``out`` through ``write``: beside the target, then renamed, so a failure
-    never leaves half a file; created private because it is personal data."""
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        partial.touch(mode=0o600)
-        with partial.open("w", encoding=encoding, newline="") as handle:
-            result = write(handle)
-        partial.replace(out)
-    except OSError as exc:
-        raise ConfigError(f"{out}: cannot write the export ({exc.strerror})") from None
-    finally:
-        partial.unlink(missing_ok=True)
-    return result
 
 
 @subscribers.command("list")
@@ -254,7 +197,7 @@ def _write_private(out: Path, encoding: str, write: Callable[[TextIO], T]) -> T:
 def list_command(app: AppContext, statuses: tuple[str, ...]) -> None:
     """Count subscribers per status and per audience."""
     wanted = [SubscriberStatus(status) for status in statuses]
-    with _database(app) as session_factory, session_factory() as session:
+    with open_database(app) as session_factory, session_factory() as session:
         by_status, total = _count(session, wanted)
         usage = key_usage(session, wanted)
     console = Console(highlight=False)
@@ -300,7 +243,7 @@ def vocabulary_command(app: AppContext) -> None:
     or move those people and blocks to other keys first.
     """
     vocabulary = app.vocabulary
-    with _database(app) as session_factory, session_factory() as session:
+    with open_database(app) as session_factory, session_factory() as session:
         usage = key_usage(session)
     console = Console(highlight=False)
     console.print(f"{vocabulary.source}: OK, {usage.subscribers} subscriber(s) in the database")
@@ -331,105 +274,3 @@ def vocabulary_command(app: AppContext) -> None:
             err=True,
         )
         sys.exit(1)
-
-
-@subscribers.command("history")
-@click.argument("email")
-@pass_app
-@handle_errors
-def history_command(app: AppContext, email: str) -> None:
-    """List the consent events of EMAIL, oldest first: when, what, through which channel,
-    under which legal basis, and for sign-ups the version and SHA-256 of the text shown.
-
-    Works also for an erased address: its events are kept under a keyed hash.
-    """
-    secret_key = app.settings.require_secret_key()
-    address, email_key = normalise_email(email)
-    with _database(app) as session_factory, session_factory() as session:
-        subscriber = find_subscriber(session, email_key)
-        events = history(session, address_hash(secret_key, email_key))
-        if subscriber is None:
-            stored = "no subscriber is stored for it"
-        else:
-            stored = f"stored as subscriber {subscriber.id}, status {subscriber.status.value}"
-    click.echo(f"Consent history of {address}: {len(events)} event(s); {stored}.")
-    for event in events:
-        text = ""
-        if event.text_version:
-            text = f"  text {event.text_version} sha256 {event.text_sha256}"
-        details = json.dumps(event.details, ensure_ascii=False, sort_keys=True)
-        click.echo(
-            f"{event.created_at.isoformat(timespec='seconds')}  {event.kind.value:<19}"
-            f"  {event.channel:<16}  {event.legal_basis:<11}{text}  {details}"
-        )
-
-
-@subscribers.command("export-person")
-@click.argument("email")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write the JSON to FILE (readable only by you) instead of standard output.",
-)
-@pass_app
-@handle_errors
-def export_person_command(app: AppContext, email: str, out: Path | None) -> None:
-    """Export everything stored about EMAIL as JSON (a GDPR access request): the
-    subscriber, their consent events, the issues sent to them, any suppression."""
-    secret_key = app.settings.require_secret_key()
-    _address, email_key = normalise_email(email)
-    with _database(app) as session_factory, session_factory() as session:
-        data = export_person(
-            session, email_key=email_key, secret_key=secret_key, now=SystemClock().now()
-        )
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        _write_private(out, "utf-8", lambda handle: handle.write(text))
-        click.echo(f"Wrote the data of {email} to {out}.", err=True)
-
-
-@subscribers.command("erase")
-@click.argument("email")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@pass_app
-@handle_errors
-def erase_command(app: AppContext, email: str, yes: bool) -> None:
-    """Erase EMAIL (a GDPR erasure request): delete the subscriber and keep only a keyed
-    hash of the address, on the suppression list, so no import or sign-up adds it again.
-
-    Consent events and the send log stay, without the person. An address that is not
-    stored is put on the suppression list all the same.
-    """
-    secret_key = app.settings.require_secret_key()
-    address, email_key = normalise_email(email)
-    if not yes:
-        click.confirm(f"Erase everything stored about {address}? This cannot be undone", abort=True)
-    by = Actor(channel=CHANNEL, now=SystemClock().now(), secret_key=secret_key)
-    with _database(app) as session_factory, session_factory.begin() as session:
-        stored = erase_address(session, email_key, by=by)
-    if stored:
-        click.echo(f"Erased {address}; the address is on the suppression list.")
-    else:
-        click.echo(f"Nothing was stored for {address}; the address is now on the suppression list.")
-
-
-@subscribers.command("purge")
-@click.option(
-    "--days",
-    type=click.IntRange(min=1),
-    help="Delete sign-ups not confirmed within this many days. "
-    "Default: TRYGGNEWS_PURGE_UNCONFIRMED_DAYS.",
-)
-@pass_app
-@handle_errors
-def purge_command(app: AppContext, days: int | None) -> None:
-    """Delete sign-ups that were never confirmed (the scheduler also does this daily)."""
-    days = days or app.settings.purge_unconfirmed_days
-    with _database(app) as session_factory, session_factory.begin() as session:
-        count = purge_unconfirmed(
-            session, now=SystemClock().now(), older_than=timedelta(days=days), channel=CHANNEL
-        )
-    click.echo(f"Deleted {count} sign-up(s) not confirmed within {days} day(s).")

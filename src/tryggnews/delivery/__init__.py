@@ -5,18 +5,15 @@ are a room below (``tryggnews.transports``) and are imported from there. A test 
 this public API.
 """
 
+from tryggnews.delivery.claims import ClaimedDelivery, claim_batch, release_claims
 from tryggnews.delivery.ledger import (
-    ClaimedDelivery,
-    claim_batch,
     complete_issue,
     ledger_counts,
     outstanding_variants,
-    record_results,
-    release_claims,
-    retry_delay,
     snapshot_audience,
 )
 from tryggnews.delivery.message import MessageTemplate
+from tryggnews.delivery.results import record_results, retry_delay
 from tryggnews.delivery.sender import SendSummary, send_issue
 
 __all__ = [

@@ -6,7 +6,7 @@ installed (a slim container often has none), so the names are spelled out here.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, tzinfo
 
 from jinja2 import Environment
 
@@ -38,6 +38,17 @@ def format_day(d: date) -> str:
 def format_long(d: date) -> str:
     """A full date: ``"onsdag 28 april 2027"``."""
     return f"{WEEKDAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def format_date(d: date) -> str:
+    """A date without weekday: ``"28 april 2027"``."""
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def format_moment(moment: datetime, tz: tzinfo) -> str:
+    """An instant as local time in ``tz``: ``"15 februari 2027 kl. 08.00"``."""
+    local = moment.astimezone(tz)
+    return f"{format_date(local.date())} kl. {local:%H.%M}"
 
 
 def format_range(start: date, end: date | None) -> str:

@@ -1,11 +1,14 @@
 """The scheduler: sends approved issues on time, reminds, escalates, watches the yearly quota.
 
-``lease`` (one active scheduler), ``approval`` (what counts as approved), ``jobs`` (what
-is due, decided from stored state), ``notices`` (the Swedish emails), ``runner``
-(APScheduler under the lease). See docs/scheduler.md.
+``lease`` (one active scheduler), ``approval`` (what counts as approved), ``jobs`` (a
+whole pass over the jobs) with the jobs by concern — ``sending``, ``evergreen``,
+``reminders``, ``quota`` — and what they share (``actions``, ``deadlines``), ``notices``
+(the Swedish emails), ``notifier`` (each notice sent once), ``runner`` (APScheduler under
+the lease). See docs/scheduler.md.
 """
 
-from tryggnews.scheduler.jobs import Action, run_due_pass
+from tryggnews.scheduler.actions import Action
+from tryggnews.scheduler.jobs import run_due_pass
 from tryggnews.scheduler.lease import acquire_lease, release_lease, renew_lease
 from tryggnews.scheduler.runner import SchedulerParts, SchedulerRunner
 

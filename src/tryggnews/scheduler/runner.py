@@ -42,7 +42,8 @@ from tryggnews.clock import Clock
 from tryggnews.errors import TryggnewsError
 from tryggnews.planning.schedule import Schedule
 from tryggnews.publishing import Publisher
-from tryggnews.scheduler.jobs import ALL_JOBS, Action, PassContext, Sending, run_due_pass
+from tryggnews.scheduler.actions import Action
+from tryggnews.scheduler.jobs import ALL_JOBS, PassContext, run_due_pass
 from tryggnews.scheduler.lease import (
     SCHEDULER_LEASE,
     LeaseState,
@@ -51,7 +52,8 @@ from tryggnews.scheduler.lease import (
     release_lease,
     renew_lease,
 )
-from tryggnews.scheduler.notices import Notifier
+from tryggnews.scheduler.notifier import Notifier
+from tryggnews.scheduler.sending import Sending
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
 

@@ -1,7 +1,7 @@
 """Subscriber lists out: CSV that imports again unchanged, or JSON with every field.
 
 Rows stream from the database in batches, so a 50,000-person list never sits in
-memory. The CSV has exactly the columns ``importer.parse_csv`` reads.
+memory. The CSV has exactly the columns ``import_plan.parse_csv`` reads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tryggnews.db.models import Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
-from tryggnews.subscribers.importer import COLUMNS
+from tryggnews.subscribers.import_plan import COLUMNS
 
 # Keys inside a cell; the importer also reads ",".
 EXPORT_KEY_SEPARATOR = "|"

@@ -1,11 +1,10 @@
-"""Subscriber lists in: CSV import, checked in full before anything is written.
+"""Subscriber lists in: an import plan written to the database, in chunks.
 
-An import is two steps. ``parse_csv`` reads the file once, streaming, and checks
-every row without touching the database; ``apply_import`` then compares the good
-rows with the database in chunks and writes — only when no row is invalid, unless
-the caller says ``skip_invalid``. So a bad list is reported as a whole and nothing
-is half-imported. The format is documented for people in ``subscribers/README.md``
-(a test keeps it in step with the shipped ``audiences.toml``).
+An import is two steps. ``import_plan.parse_csv`` reads the file once, streaming,
+and checks every row without touching the database; ``apply_import`` then compares
+the good rows with the database in chunks and writes — only when no row is invalid,
+unless the caller says ``skip_invalid``. So a bad list is reported as a whole and
+nothing is half-imported.
 
 ``apply_import`` never commits: the caller owns the one transaction
 (``with session_factory.begin() as session: ...``) and a failure rolls it back.
@@ -13,92 +12,27 @@ is half-imported. The format is documented for people in ``subscribers/README.md
 
 from __future__ import annotations
 
-import codecs
-import csv
-import re
 import secrets
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tryggnews.content.vocabulary import DEFAULT_LANGUAGE, Vocabulary, check_keys
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.errors import TryggnewsError, ValidationError
-from tryggnews.subscribers.emails import normalise_email
+from tryggnews.subscribers.import_plan import ImportPlan, ImportRow, RowProblem
 
-COLUMNS: tuple[str, ...] = ("email", "name", "language", "audiences", "topics")
-# Keys inside the audiences/topics cell: "|" is unambiguous in any CSV; "," is what
-# people type by hand in Excel. No key contains either.
-KEY_SEPARATORS = re.compile(r"[|,]")
-# One record (a physical line, or several when a quoted value holds line breaks).
-# Real rows are well under 1 KB; the bound keeps a broken or hostile file from
-# filling memory (csv's own field limit is 128 KB per field, not per row).
-MAX_RECORD_BYTES = 64 * 1024
-MAX_NAME_CHARS = 200
 MAX_SOURCE_CHARS = 100  # subscribers.source
 BASES: tuple[str, ...] = ("public-task", "consent")
 CHUNK_SIZE = 500
-_UTF8_BOM = codecs.BOM_UTF8
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: "CSV UTF-8 (kommaavgränsad)")'
 
 
 class ImportConflictError(TryggnewsError):
     """Another process added one of the addresses while the import ran; nothing was written."""
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """Why one row was refused or skipped: line number, column, the value (shortened)."""
-
-    line: int
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        value = f" {self.value!r}" if self.value else ""
-        return f"{where}{value}: {self.reason}"
-
-
-@dataclass(frozen=True, slots=True)
-class ImportRow:
-    """One valid row, normalised."""
-
-    line: int
-    email: str
-    email_key: str
-    name: str | None
-    language: str
-    audiences: tuple[str, ...]
-    topics: tuple[str, ...]
-
-
-@dataclass
-class ImportPlan:
-    """What a file holds: the valid rows and every problem, before any database work."""
-
-    path: Path
-    delimiter: str
-    # The columns the file has; only these are compared with (and written to)
-    # existing subscribers, so a file with just "email" changes no preferences.
-    columns: tuple[str, ...]
-    rows: list[ImportRow] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
-    invalid_rows: int = 0
-
-    @property
-    def is_valid(self) -> bool:
-        return self.invalid_rows == 0
 
 
 @dataclass
@@ -149,253 +83,6 @@ def _chunks(rows: Sequence[ImportRow], size: int) -> Iterator[Sequence[ImportRow
     iterator = iter(rows)
     while chunk := tuple(islice(iterator, size)):
         yield chunk
-
-
-# --- reading ---------------------------------------------------------------
-
-
-class _RecordTooLongError(Exception):
-    def __init__(self, size: int, head: str) -> None:
-        super().__init__(size)
-        self.size = size
-        self.head = head
-
-
-class _Lines:
-    """The file's lines, decoded from UTF-8 in bounded pieces, for ``csv.reader``.
-
-    Counts physical lines and bytes so errors can name both; refuses a record over
-    ``MAX_RECORD_BYTES`` by raising ``_RecordTooLongError`` after skipping the rest
-    of the line in small reads, so a 10 MB line costs 64 KB of memory, not 10 MB.
-    An iterator class, not a generator: a generator that raises is finished, while
-    ``csv.reader`` simply asks this object again for the next record.
-    """
-
-    def __init__(self, fh: BinaryIO, path: Path) -> None:
-        self._fh = fh
-        self._path = path
-        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self.offset = 0  # bytes consumed
-        self.line = 0  # physical lines consumed
-        self.record_bytes = 0  # reset by the caller before each record
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        raw = self._fh.readline(MAX_RECORD_BYTES + 1)
-        if not raw:
-            self._decode(b"", final=True)
-            raise StopIteration
-        if self.offset == 0:
-            if raw.startswith(_UTF16_BOMS):
-                raise ValidationError(
-                    f'{self._path}: the file is UTF-16 (Excel\'s "Unicode-text"); {_SAVE_AS_UTF8}'
-                )
-            if raw.startswith(_UTF8_BOM):
-                raw = raw[len(_UTF8_BOM) :]
-                self.offset = len(_UTF8_BOM)
-        self.line += 1
-        self.record_bytes += len(raw)
-        if self.record_bytes > MAX_RECORD_BYTES:
-            self.offset += len(raw)
-            size = self.record_bytes
-            if not raw.endswith(b"\n"):
-                size += self._skip_rest_of_line()
-            self._decoder.reset()
-            head = raw[:60].decode("utf-8", errors="replace")
-            raise _RecordTooLongError(size, head)
-        return self._decode(raw)
-
-    def _skip_rest_of_line(self) -> int:
-        skipped = 0
-        while chunk := self._fh.readline(MAX_RECORD_BYTES):
-            skipped += len(chunk)
-            if chunk.endswith(b"\n"):
-                break
-        self.offset += skipped
-        return skipped
-
-    def _decode(self, raw: bytes, *, final: bool = False) -> str:
-        pending = self._decoder.getstate()[0]
-        try:
-            text = self._decoder.decode(raw, final)
-        except UnicodeDecodeError as exc:
-            data = pending + raw
-            position = self.offset - len(pending) + exc.start
-            raise ValidationError(
-                f"{self._path}: line {max(self.line, 1)} is not UTF-8 "
-                f"(byte 0x{data[exc.start]:02x} at byte offset {position}); "
-                f"the file is probably Windows-1252/Latin-1 — {_SAVE_AS_UTF8}"
-            ) from None
-        self.offset += len(raw)
-        return text
-
-
-def _shorten(value: str, limit: int = 60) -> str:
-    return value if len(value) <= limit else f"{value[:limit]}… ({len(value)} characters)"
-
-
-def _detect_delimiter(header: str) -> str:
-    # Excel with Swedish regional settings writes ";", most other tools ",".
-    return ";" if header.count(";") > header.count(",") else ","
-
-
-def _read_header(lines: _Lines, path: Path) -> tuple[str, tuple[str, ...]]:
-    text = ""
-    try:
-        for text in lines:
-            if text.strip():
-                break
-            lines.record_bytes = 0
-        else:
-            text = ""
-    except _RecordTooLongError:
-        raise ValidationError(f"{path}: line {lines.line} (the header) is over 64 KB") from None
-    if not text.strip():
-        raise ValidationError(
-            f"{path}: the file is empty; the first line must be the header, e.g. "
-            f"{';'.join(COLUMNS)}"
-        )
-    delimiter = _detect_delimiter(text)
-    try:
-        cells = next(csv.reader([text], delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        raise ValidationError(f"{path}: line {lines.line} (the header) is not CSV: {exc}") from None
-    names = tuple(cell.strip().lower() for cell in cells)
-    problems: list[str] = []
-    for position, name in enumerate(names, 1):
-        if not name:
-            problems.append(f"column {position} has no name")
-        elif name not in COLUMNS:
-            problems.append(f"unknown column {name!r}")
-        elif names.index(name) != position - 1:
-            problems.append(f"column {name!r} appears twice")
-    if "email" not in names:
-        problems.append("the column 'email' is missing")
-    if problems:
-        hint = " (tab-separated files are not supported)" if "\t" in text else ""
-        raise ValidationError(
-            f"{path}: line {lines.line} (the header): {'; '.join(problems)}{hint}. "
-            f"Allowed columns: {', '.join(COLUMNS)}"
-        )
-    return delimiter, names
-
-
-def parse_csv(path: Path, vocabulary: Vocabulary) -> ImportPlan:
-    """Read and check a subscriber CSV without touching the database.
-
-    Whole-file problems (unreadable, not UTF-8, bad header) raise ``ValidationError``
-    naming the file and line. Row problems are collected in the plan, each with its
-    line number, column, value and reason; the first row of a duplicated address
-    stays valid and each later one is a problem.
-    """
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read the file ({exc.strerror})") from None
-    with fh:
-        lines = _Lines(fh, path)
-        delimiter, columns = _read_header(lines, path)
-        plan = ImportPlan(path=path, delimiter=delimiter, columns=columns)
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        seen: dict[str, int] = {}
-        while True:
-            lines.record_bytes = 0
-            line = lines.line + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except _RecordTooLongError as exc:
-                reason = f"the line is over 64 KB ({exc.size} bytes); a real row is far shorter"
-                _refuse(plan, [RowProblem(line, "", f"{exc.head}…", reason)])
-                continue
-            except csv.Error as exc:
-                _refuse(plan, [RowProblem(line, "", "", f"not valid CSV: {exc}")])
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines, and the ";;;;" rows Excel leaves at the end
-            row, problems = _check_row(line, cells, columns, seen, vocabulary)
-            if row is None:
-                _refuse(plan, problems)
-            else:
-                plan.rows.append(row)
-    return plan
-
-
-def _refuse(plan: ImportPlan, problems: list[RowProblem]) -> None:
-    plan.invalid_rows += 1
-    plan.problems.extend(problems)
-
-
-def _check_row(
-    line: int,
-    cells: list[str],
-    columns: tuple[str, ...],
-    seen: dict[str, int],
-    vocabulary: Vocabulary,
-) -> tuple[ImportRow | None, list[RowProblem]]:
-    if len(cells) < len(columns) or any(cell.strip() for cell in cells[len(columns) :]):
-        reason = (
-            f"the row has {len(cells)} fields but the header has {len(columns)}; "
-            "a value that contains the delimiter must be in double quotes"
-        )
-        return None, [RowProblem(line, "", "", reason)]
-    values = dict(zip(columns, cells, strict=False))
-    problems: list[RowProblem] = []
-
-    raw_email = values["email"]
-    email = email_key = ""
-    try:
-        email, email_key = normalise_email(raw_email)
-    except ValidationError as exc:
-        problems.append(RowProblem(line, "email", _shorten(raw_email.strip()), str(exc)))
-    else:
-        first = seen.setdefault(email_key, line)
-        if first != line:
-            reason = f"the same address as line {first} (addresses compare case-insensitively)"
-            problems.append(RowProblem(line, "email", _shorten(raw_email.strip()), reason))
-
-    name = values.get("name", "").strip()
-    if len(name) > MAX_NAME_CHARS:
-        reason = f"longer than {MAX_NAME_CHARS} characters ({len(name)})"
-        problems.append(RowProblem(line, "name", _shorten(name), reason))
-    elif any(unicodedata.category(char) == "Cc" for char in name):
-        # Names go into the To: header; a line break there could forge headers.
-        reason = "contains a line break or another control character"
-        problems.append(RowProblem(line, "name", _shorten(name), reason))
-
-    language = values.get("language", "").strip().lower() or DEFAULT_LANGUAGE
-    if language not in vocabulary.languages:
-        reason = f"unknown language: choose from {', '.join(vocabulary.languages)}"
-        problems.append(RowProblem(line, "language", _shorten(language), reason))
-
-    keys: dict[str, tuple[str, ...]] = {}
-    for column, allowed in (("audiences", vocabulary.audiences), ("topics", vocabulary.topics)):
-        cell = values.get(column, "")
-        try:
-            keys[column] = tuple(
-                check_keys(column[:-1], KEY_SEPARATORS.split(cell.lower()), allowed)
-            )
-        except ValidationError as exc:
-            problems.append(RowProblem(line, column, _shorten(cell.strip()), str(exc)))
-
-    if problems:
-        return None, problems
-    row = ImportRow(
-        line=line,
-        email=email,
-        email_key=email_key,
-        name=name or None,
-        language=language,
-        audiences=keys["audiences"],
-        topics=keys["topics"],
-    )
-    return row, []
-
-
-# --- writing ---------------------------------------------------------------
 
 
 def apply_import(

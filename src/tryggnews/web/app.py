@@ -14,9 +14,10 @@ from tryggnews.clock import Clock, SystemClock
 from tryggnews.config import Settings
 from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.transports.base import Transport
-from tryggnews.web import public, webhooks
+from tryggnews.web import webhooks
 from tryggnews.web.context import EXTENSION, WebContext, csrf
 from tryggnews.web.editor import editor_blueprint
+from tryggnews.web.public.blueprint import public_blueprint
 
 # Strict by default: nothing from other origins, no inline script. Pages that need
 # more (the editors' preview iframe) loosen it for themselves.
@@ -85,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     # Each part of the site is one blueprint, registered here (one line each).
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(editor_blueprint)
-    app.register_blueprint(public.bp)
+    app.register_blueprint(public_blueprint)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint
 
-from tryggnews.render.dates import MONTHS, format_day, format_long, format_range
+from tryggnews.render.dates import format_day, format_long, format_moment, format_range
 from tryggnews.web.editor import (
     audit_log,
     auth,
@@ -35,13 +35,12 @@ register_error_pages(editor_blueprint)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-def format_moment(moment: datetime) -> str:
+def format_stockholm_time(moment: datetime) -> str:
     """A stored instant in Swedish local time: ``15 februari 2027 kl. 08.00``."""
-    local = moment.astimezone(STOCKHOLM)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} kl. {local:%H.%M}"
+    return format_moment(moment, STOCKHOLM)
 
 
-editor_blueprint.add_app_template_filter(format_moment, "sv_time")
+editor_blueprint.add_app_template_filter(format_stockholm_time, "sv_time")
 editor_blueprint.add_app_template_filter(format_day, "sv_day")
 editor_blueprint.add_app_template_filter(format_long, "sv_long")
 editor_blueprint.add_app_template_filter(format_range, "sv_range")

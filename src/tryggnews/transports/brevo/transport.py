@@ -1,13 +1,7 @@
 """The Brevo transport: finished messages as ``messageVersions`` over Brevo's HTTP API.
 
-Brevo takes JSON, not MIME, so each finished message is parsed back with the
-standard library (subject, sender, both parts, the list headers) into one
-*message version* with one recipient. Parsing costs about a millisecond a
-message; Brevo's own rate (≈100 calls a minute) is far below that, and the
-transport stays a transport: the same finished messages as SMTP and the outbox
-get, so every one of them says exactly what the reader receives.
-
-One API call carries up to ``batch_size`` versions (≤ 1000). Each call gets a
+One API call carries up to ``batch_size`` versions (≤ 1000); turning messages into
+versions is ``payload``, reading the answers ``replies``. Each call gets a
 fresh idempotency key (``headers.idempotencyKey``, a UUID) that is **reused when
 the same call is retried**, so a call that did arrive but whose answer was lost is
 not sent twice. What Brevo's answers mean:
@@ -28,11 +22,6 @@ not sent twice. What Brevo's answers mean:
                        message and the setting to check; messages already
                        accepted in the batch are reported, not sent again
 =====================  =======================================================
-
-Correlation: Brevo replaces the Message-ID, and its webhooks name a message by its
-own id. Each version therefore carries ``X-Mailin-custom: <our Message-ID>``,
-which Brevo echoes in every webhook event, so the bounce webhook finds the ledger
-row by the id the ledger already holds.
 """
 
 from __future__ import annotations
@@ -40,20 +29,25 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.headerregistry import Address
-from typing import Any
+from dataclasses import dataclass
 
 import requests
 
 from tryggnews.errors import ConfigError, TransportError
 from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.brevo.payload import BrevoVersion, payload_for, version_from_message
+from tryggnews.transports.brevo.replies import (
+    explain_refusal,
+    make_accepted,
+    make_result,
+    make_retry,
+    read_brevo_message,
+    read_message_ids,
+)
 from tryggnews.transports.errors import TransportStoppedError
 
 logger = logging.getLogger(__name__)
@@ -64,126 +58,11 @@ ACCOUNT_PATH = "/v3/account"
 # Brevo's limit per call; the batch-size setting may only go lower.
 MAX_VERSIONS = 1000
 RATE_LIMIT_RESET = "x-sib-ratelimit-reset"
-# Brevo echoes this header's value in its webhook events (as "X-Mailin-custom").
-CORRELATION_HEADER = "X-Mailin-custom"
-# Headers of the finished message that Brevo is given as custom headers. Brevo
-# writes From, To, Subject, Date, Message-ID and the MIME structure itself.
-FORWARDED_HEADERS = (
-    "List-Id",
-    "List-Unsubscribe",
-    "List-Unsubscribe-Post",
-    "Feedback-ID",
-    "Auto-Submitted",
-    "Precedence",
-)
-# Always per version, even in a call of one: they carry the recipient's own tokens/ids.
-PER_RECIPIENT_HEADERS = frozenset({"List-Unsubscribe", CORRELATION_HEADER})
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
 _TEMPORARY = (
     requests.exceptions.Timeout,
     requests.exceptions.ConnectionError,
     requests.exceptions.ChunkedEncodingError,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class BrevoVersion:
-    """One finished message as a Brevo message version (one recipient)."""
-
-    message: OutgoingMessage
-    sender_email: str
-    sender_name: str
-    subject: str
-    html: str
-    text: str
-    to_name: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def version_from_message(message: OutgoingMessage) -> BrevoVersion:
-    """Parse a finished MIME message into a version; ``ValueError`` if it has no
-    HTML part, no sender, or a forwarded header that is not plain ASCII.
-
-    The recipient is ``message.recipient`` (the envelope), as for SMTP; the To
-    header only lends its display name when it names the same address.
-    """
-    parsed = message_from_bytes(message.raw, policy=policy.default)
-    senders: tuple[Address, ...] = parsed["From"].addresses if parsed["From"] is not None else ()
-    if len(senders) != 1:
-        raise ValueError("the message needs exactly one From address")
-    html_part = parsed.get_body(preferencelist=("html",))
-    if html_part is None:
-        raise ValueError("the message has no text/html part")
-    text_part = parsed.get_body(preferencelist=("plain",))
-    to_name = ""
-    if parsed["To"] is not None:
-        for address in parsed["To"].addresses:
-            if address.addr_spec.casefold() == message.recipient.casefold():
-                to_name = address.display_name
-    headers: dict[str, str] = {}
-    # The raw (RFC 2047-encoded, ASCII) values, unfolded: Brevo wants ASCII header values.
-    for name, value in parsed.raw_items():
-        wanted = next((h for h in FORWARDED_HEADERS if h.lower() == name.lower()), None)
-        if wanted is None:
-            continue
-        value = _FOLD.sub("", str(value)).strip()
-        if not value.isascii() or "\r" in value or "\n" in value:
-            raise ValueError(f"header {wanted} is not one line of ASCII")
-        headers[wanted] = value
-    if not message.message_id.isascii():
-        raise ValueError("the Message-ID is not ASCII")
-    headers[CORRELATION_HEADER] = message.message_id
-    return BrevoVersion(
-        message=message,
-        sender_email=senders[0].addr_spec,
-        sender_name=senders[0].display_name,
-        subject=str(parsed["Subject"] or ""),
-        html=str(html_part.get_content()),
-        text=str(text_part.get_content()) if text_part is not None else "",
-        to_name=to_name,
-        headers=headers,
-    )
-
-
-def payload_for(versions: Sequence[BrevoVersion], idempotency_key: str) -> dict[str, Any]:
-    """The JSON body of one call. All versions must share the sender.
-
-    Headers equal in every version go to the top level once; per-recipient ones
-    (``List-Unsubscribe``, the correlation id) always sit in their version. The
-    top-level subject and parts are the first version's — Brevo requires them
-    when versions bring their own — and every version carries its own parts.
-    """
-    first = versions[0]
-    shared = {
-        name: value
-        for name, value in first.headers.items()
-        if name not in PER_RECIPIENT_HEADERS and all(v.headers.get(name) == value for v in versions)
-    }
-    entries = []
-    for version in versions:
-        recipient: dict[str, str] = {"email": version.message.recipient}
-        if version.to_name:
-            recipient["name"] = version.to_name
-        entry: dict[str, Any] = {
-            "to": [recipient],
-            "htmlContent": version.html,
-            "textContent": version.text,
-            "headers": {k: v for k, v in version.headers.items() if k not in shared},
-        }
-        if version.subject != first.subject:
-            entry["subject"] = version.subject
-        entries.append(entry)
-    sender = {"email": first.sender_email}
-    if first.sender_name:
-        sender["name"] = first.sender_name
-    return {
-        "sender": sender,
-        "subject": first.subject,
-        "htmlContent": first.html,
-        "textContent": first.text,
-        "headers": {**shared, "idempotencyKey": idempotency_key},
-        "messageVersions": entries,
-    }
 
 
 class _Rejected(Exception):
@@ -283,10 +162,10 @@ class BrevoTransport:
             status = response.status_code
             if status >= 500 or status == 429:
                 raise TransportError(
-                    f"Brevo is not available now ({status} {_brevo_message(response)}): "
+                    f"Brevo is not available now ({status} {read_brevo_message(response)}): "
                     "try the send again later"
                 )
-            raise TransportError(_refusal(status, _brevo_message(response), url))
+            raise TransportError(explain_refusal(status, read_brevo_message(response), url))
 
     def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
         """One result per message. Raises ``TransportStoppedError`` (carrying the
@@ -298,7 +177,7 @@ class BrevoTransport:
                 versions.append(version_from_message(message))
             except (ValueError, LookupError, AttributeError) as exc:
                 # A message the parser cannot read fails alone; the batch goes on.
-                results.append(_result(message, SendStatus.FAILED, f"not sendable: {exc}"))
+                results.append(make_result(message, SendStatus.FAILED, f"not sendable: {exc}"))
         calls = list(self._calls(versions))
         state = _SendState()
         if len(calls) > 1 and self.connections > 1:
@@ -336,14 +215,16 @@ class BrevoTransport:
         if state.stopped is not None:
             return []
         if state.unavailable is not None:
-            return [_retry(v, f"not attempted: {state.unavailable}") for v in versions]
+            return [make_retry(v, f"not attempted: {state.unavailable}") for v in versions]
         answered: list[SendResult] = []
         try:
             self._send_isolating(versions, answered)
         except _Unavailable as exc:
             state.unavailable = str(exc)
             done = {r.delivery_id for r in answered}
-            answered += [_retry(v, str(exc)) for v in versions if v.message.delivery_id not in done]
+            answered += [
+                make_retry(v, str(exc)) for v in versions if v.message.delivery_id not in done
+            ]
         except TransportError as exc:
             state.stopped = state.stopped or exc
         return answered
@@ -355,7 +236,7 @@ class BrevoTransport:
             self._isolate(versions, rejection, answered)
             return
         self._proven = True
-        answered += _accepted(versions, ids)
+        answered += make_accepted(versions, ids)
 
     def _isolate(
         self, versions: list[BrevoVersion], rejection: _Rejected, answered: list[SendResult]
@@ -364,8 +245,12 @@ class BrevoTransport:
         refused call was not processed) until the refused versions are found."""
         if len(versions) == 1:
             if not self._proven:
-                raise TransportError(_refusal(400, str(rejection), self.base_url + SEND_PATH))
-            answered.append(_result(versions[0].message, SendStatus.FAILED, f"Brevo: {rejection}"))
+                raise TransportError(
+                    explain_refusal(400, str(rejection), self.base_url + SEND_PATH)
+                )
+            answered.append(
+                make_result(versions[0].message, SendStatus.FAILED, f"Brevo: {rejection}")
+            )
             return
         middle = len(versions) // 2
         refused: list[tuple[list[BrevoVersion], _Rejected]] = []
@@ -376,11 +261,11 @@ class BrevoTransport:
                 refused.append((half, exc))
                 continue
             self._proven = True
-            answered += _accepted(half, ids)
+            answered += make_accepted(half, ids)
         if len(refused) == 2 and not self._proven:
             # Both halves refused and nothing ever accepted: the request itself (the
             # sender, a header), not one recipient, is what Brevo objects to.
-            raise TransportError(_refusal(400, str(rejection), self.base_url + SEND_PATH))
+            raise TransportError(explain_refusal(400, str(rejection), self.base_url + SEND_PATH))
         for half, half_rejection in refused:
             self._isolate(half, half_rejection, answered)
 
@@ -412,8 +297,8 @@ class BrevoTransport:
                 with response:
                     status = response.status_code
                     if 200 <= status < 300:
-                        return _message_ids(response)
-                    said = _brevo_message(response)
+                        return read_message_ids(response)
+                    said = read_brevo_message(response)
                     if status == 429:
                         waits += 1
                         if waits > self.max_rate_limit_waits:
@@ -425,7 +310,7 @@ class BrevoTransport:
                     if status == 400:
                         raise _Rejected(said)
                     if status < 500:
-                        raise TransportError(_refusal(status, said, url))
+                        raise TransportError(explain_refusal(status, said, url))
                     failures += 1
                     problem = f"Brevo answered {status} ({said})"
             if failures >= self.max_attempts:
@@ -447,71 +332,3 @@ class BrevoTransport:
         if seconds is None or seconds != seconds:  # missing, malformed or NaN
             return self._backoff_delay(waits)
         return min(max(seconds, 0.0), self.max_wait)
-
-
-def _result(message: OutgoingMessage, status: SendStatus, detail: str) -> SendResult:
-    return SendResult(message.delivery_id, status, detail)
-
-
-def _retry(version: BrevoVersion, detail: str) -> SendResult:
-    return _result(version.message, SendStatus.RETRY, detail)
-
-
-def _accepted(versions: Sequence[BrevoVersion], ids: Sequence[str]) -> list[SendResult]:
-    return [
-        _result(v.message, SendStatus.ACCEPTED, f"brevo {ids[i]}" if i < len(ids) else "brevo")
-        for i, v in enumerate(versions)
-    ]
-
-
-def _message_ids(response: requests.Response) -> list[str]:
-    try:
-        data = response.json()
-    except ValueError:
-        return []
-    if not isinstance(data, dict):
-        return []
-    ids = data.get("messageIds")
-    if isinstance(ids, list):
-        return [str(i) for i in ids]
-    single = data.get("messageId")
-    return [str(single)] if single is not None else []
-
-
-def _brevo_message(response: requests.Response) -> str:
-    """Brevo's own words from an error answer: ``code: message``, or the start of the body."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and ("message" in data or "code" in data):
-        code, message = data.get("code"), data.get("message")
-        return ": ".join(str(part) for part in (code, message) if part)
-    text = response.text.strip()
-    return text[:200] if text else response.reason or "no explanation"
-
-
-def _refusal(status: int, said: str, url: str) -> str:
-    """Why the send stops, with Brevo's words and what to check."""
-    if status == 401:
-        return f"Brevo refused the API key ({status} {said}): check TRYGGNEWS_BREVO_API_KEY"
-    if status == 402:
-        return (
-            f"Brevo refused the send ({status} {said}): the account is out of credits or its "
-            "plan does not allow this send; add credits in Brevo, then run the send again"
-        )
-    if status == 403:
-        return (
-            f"Brevo does not allow this ({status} {said}): check the API key's permissions "
-            "and authorised IP addresses in Brevo (TRYGGNEWS_BREVO_API_KEY)"
-        )
-    if status == 400:
-        return (
-            f"Brevo rejected the request ({status} {said}): check that TRYGGNEWS_SENDER_ADDRESS "
-            "is a verified sender in Brevo"
-        )
-    if status in (404, 405):
-        return f"no Brevo API at {url} ({status}): check TRYGGNEWS_BREVO_BASE_URL"
-    if status == 413:
-        return f"Brevo found the request too large ({said}): lower TRYGGNEWS_BREVO_BATCH_SIZE"
-    return f"Brevo answered {status} ({said}): check the Brevo account and TRYGGNEWS_BREVO_*"

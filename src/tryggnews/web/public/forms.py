@@ -6,6 +6,10 @@ nothing. Choice lists come from the vocabulary (audiences.toml), given to each f
 when it is made, so a tampered form cannot store an unknown key. The templates
 render the fields themselves (see ``public/_fields.html``) to control labels, hints
 and the ARIA wiring of errors.
+
+What a posted form means for the subscriber records (its choices, the consent
+text it showed) is read here too, so every page that takes a form reads it the
+same way.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import StopValidation, ValidationError
@@ -21,6 +26,9 @@ from wtforms.validators import StopValidation, ValidationError
 from tryggnews.content.vocabulary import DEFAULT_LANGUAGE, Vocabulary
 from tryggnews.errors import ValidationError as AddressError
 from tryggnews.subscribers.emails import normalise_email
+from tryggnews.subscribers.lifecycle import Choices
+from tryggnews.subscribers.texts import ConsentText, text_by_version
+from tryggnews.web.context import web_context
 
 # RFC 5321 caps a forward path at 256 octets including "<>": 254 for the address.
 MAX_EMAIL_CHARS = 254
@@ -136,3 +144,22 @@ class PauseForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
         if chosen > self.today + MAX_PAUSE:
             raise ValidationError("Du kan pausa i högst ett år. Välj ett tidigare datum.")
         self.until_date = chosen
+
+
+def read_choices(form: ChoicesFields) -> Choices:
+    """The validated form's choices (the form already refused unknown keys)."""
+    return Choices.checked(
+        web_context().vocabulary, form.audiences.data, form.topics.data, form.language.data or ""
+    )
+
+
+def text_shown(current: ConsentText) -> ConsentText:
+    """The consent text the page showed (its version is posted back with the form).
+
+    Normally the current one; a page loaded just before a new wording was deployed
+    showed the previous one, and the ledger must record what the person saw.
+    """
+    shown = text_by_version(request.form.get("consent_text", ""))
+    if shown is not None and shown.legal_basis == current.legal_basis:
+        return shown
+    return current

@@ -1,0 +1,37 @@
+"""How a send behaves beyond what it sends: pacing, redirection, retries, lease, stop.
+
+Its own module because both the send loop (``sender``) and the batch machinery
+(``batches``) read these options, and the loop uses the batches: kept in either,
+the other would import it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tryggnews.delivery.claims import DEFAULT_LEASE
+from tryggnews.delivery.ratelimit import RateLimiter
+from tryggnews.delivery.results import DEFAULT_GIVE_UP_AFTER
+
+
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """How a send behaves beyond what it sends; the defaults suit tests and the outbox.
+
+    ``limiter`` paces messages (rate and hourly cap); ``redirect_to`` sends every
+    message to that one address instead (development); ``give_up_after`` ends
+    retrying; ``lease`` is how long a claim lasts without renewal — a live sender
+    renews it every third of it, so only a dead one's claims run out;
+    ``suppression_key`` (the secret key) lets a hard bounce suppress the address
+    (without it the ledger row alone says bounced); ``stop`` is asked before
+    each batch and ends the run cleanly when true.
+    """
+
+    limiter: RateLimiter | None = None
+    redirect_to: str | None = None
+    give_up_after: timedelta = DEFAULT_GIVE_UP_AFTER
+    lease: timedelta = DEFAULT_LEASE
+    suppression_key: str | None = None
+    stop: Callable[[], bool] | None = None

@@ -1,0 +1,172 @@
+"""Recording the transport's answers in the ledger: sent, retry later, bounced, failed.
+
+Progress is recorded only after the transport answered, never when a batch is
+fetched, so a row is ``sent`` only once its message went out. Temporary failures
+come back after ``retry_delay`` until ``DEFAULT_GIVE_UP_AFTER`` has passed.
+
+Its own module because how answers are written (the statements, how they are
+grouped into commits) changes independently of claiming and of the snapshot.
+Every function works inside the caller's transaction and never commits.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, and_, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from tryggnews.db.models import Delivery, DeliveryStatus
+from tryggnews.transports.base import SendResult, SendStatus
+
+# How long temporary failures are retried, counted from the snapshot (EMAIL.md: 48 h).
+DEFAULT_GIVE_UP_AFTER = timedelta(hours=48)
+
+# The Core table, for executemany statements the ORM would turn into bulk-by-key mode.
+_table = cast(Table, Delivery.__table__)
+_RANDOM = random.Random()
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """How long to wait before attempt ``attempts + 1`` after a temporary failure.
+
+    Exponential (5 min, 10, 20 … capped at 6 h) with "equal jitter": half the
+    delay fixed, half random, so many rows that failed together (a 421 from a busy
+    server) do not all come back in the same second.
+    """
+    base = timedelta(minutes=5) * (1 << min(max(attempts, 1) - 1, 10))
+    delay = min(base, timedelta(hours=6))
+    return delay / 2 + delay / 2 * (rng or _RANDOM).random()
+
+
+def record_results(
+    session: Session,
+    results: Iterable[SendResult],
+    *,
+    now: datetime,
+    worker_id: str,
+    message_ids: Mapping[int, str] | None = None,
+    give_up_after: timedelta = DEFAULT_GIVE_UP_AFTER,
+    rng: random.Random | None = None,
+) -> None:
+    """Write the transport's answers into the ledger and release the claims.
+
+    accepted → ``sent`` with ``sent_at`` and the Message-ID from ``message_ids``;
+    retry → ``retry`` at ``now + retry_delay(attempts)`` — or ``failed`` once the row
+    is older than ``give_up_after``; bounced → ``bounced``; failed → ``failed``.
+    ``detail`` goes to ``last_error``.
+
+    An accepted message is recorded whatever happened to the claim (it did go
+    out). Any other answer is recorded only while ``worker_id`` still holds the
+    claim: if the lease ran out and another worker took the row over, that
+    worker's answer is the one that counts.
+    """
+    message_ids = message_ids or {}
+    by_status: dict[SendStatus, list[SendResult]] = {status: [] for status in SendStatus}
+    for result in results:
+        by_status[SendStatus(result.status)].append(result)
+
+    accepted = by_status[SendStatus.ACCEPTED]
+    if accepted:
+        session.execute(
+            update(_table)
+            .where(_table.c.id == bindparam("b_id"), _table.c.status != DeliveryStatus.SENT)
+            .values(
+                status=DeliveryStatus.SENT,
+                sent_at=now,
+                message_id=bindparam("b_message_id"),
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=None,
+                updated_at=now,
+            ),
+            [
+                {"b_id": r.delivery_id, "b_message_id": message_ids.get(r.delivery_id)}
+                for r in accepted
+            ],
+        )
+
+    still_ours = and_(
+        _table.c.id == bindparam("b_id"),
+        _table.c.status == DeliveryStatus.CLAIMED,
+        _table.c.claimed_by == worker_id,
+    )
+    final = [(r, DeliveryStatus.BOUNCED) for r in by_status[SendStatus.BOUNCED]] + [
+        (r, DeliveryStatus.FAILED) for r in by_status[SendStatus.FAILED]
+    ]
+    final += _retries(session, by_status[SendStatus.RETRY], now, give_up_after, rng, still_ours)
+    if final:
+        session.execute(
+            update(_table)
+            .where(still_ours)
+            .values(
+                status=bindparam("b_status"),
+                last_error=bindparam("b_detail"),
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=None,
+                updated_at=now,
+            ),
+            [
+                {"b_id": r.delivery_id, "b_status": status, "b_detail": r.detail or None}
+                for r, status in final
+            ],
+        )
+
+
+def _retries(
+    session: Session,
+    retries: Sequence[SendResult],
+    now: datetime,
+    give_up_after: timedelta,
+    rng: random.Random | None,
+    still_ours: ColumnElement[bool],
+) -> list[tuple[SendResult, DeliveryStatus]]:
+    """Schedule retries; return the rows that waited too long, to be failed instead."""
+    if not retries:
+        return []
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(_table.c.id, _table.c.attempts, _table.c.created_at).where(
+                _table.c.id.in_([r.delivery_id for r in retries])
+            )
+        )
+    }
+    later: list[dict[str, Any]] = []
+    given_up: list[tuple[SendResult, DeliveryStatus]] = []
+    for result in retries:
+        row = rows.get(result.delivery_id)
+        if row is None:
+            continue
+        if now - row.created_at >= give_up_after:
+            detail = f"gave up after {give_up_after}: {result.detail}"
+            given_up.append(
+                (SendResult(result.delivery_id, result.status, detail), DeliveryStatus.FAILED)
+            )
+            continue
+        later.append(
+            {
+                "b_id": result.delivery_id,
+                "b_detail": result.detail or None,
+                "b_next": now + retry_delay(row.attempts, rng),
+            }
+        )
+    if later:
+        session.execute(
+            update(_table)
+            .where(still_ours)
+            .values(
+                status=DeliveryStatus.RETRY,
+                last_error=bindparam("b_detail"),
+                next_attempt_at=bindparam("b_next"),
+                claimed_by=None,
+                claimed_until=None,
+                updated_at=now,
+            ),
+            later,
+        )
+    return given_up

@@ -1,0 +1,183 @@
+"""The preference centre at ``/p/<token>``: choices, pause and resume, unsubscribe
+and resubscribe, the person's stored data as a download, and erasure.
+
+Every view here is reached through the manage link (``TokenPurpose.MANAGE``) and
+changes only the person that link names.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
+
+from tryggnews.db.models import Subscriber, SubscriberStatus
+from tryggnews.render.dates import format_date
+from tryggnews.subscribers.gdpr import erase, export_person
+from tryggnews.subscribers.lifecycle import (
+    Choices,
+    ConfirmResult,
+    change_preferences,
+    is_paused,
+    pause,
+    resubscribe,
+    resume,
+    unsubscribe,
+)
+from tryggnews.subscribers.texts import current_text
+from tryggnews.subscribers.tokens import TokenPurpose
+from tryggnews.web.context import web_context
+from tryggnews.web.public.forms import PauseForm, PreferencesForm, read_choices, text_shown
+from tryggnews.web.public.labels import LOCAL
+from tryggnews.web.public.links import load_subscriber
+from tryggnews.web.public.state import actor
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/p/<token>", view_func=preferences, methods=["GET"])
+    bp.add_url_rule("/p/<token>", view_func=save_preferences, methods=["POST"])
+    bp.add_url_rule("/p/<token>/pausa", view_func=pause_page, methods=["POST"])
+    bp.add_url_rule("/p/<token>/fortsatt", view_func=resume_page, methods=["POST"])
+    bp.add_url_rule("/p/<token>/avsluta", view_func=unsubscribe_all, methods=["POST"])
+    bp.add_url_rule("/p/<token>/prenumerera-igen", view_func=resubscribe_page, methods=["POST"])
+    bp.add_url_rule("/p/<token>/mina-uppgifter.json", view_func=download_data, methods=["GET"])
+    bp.add_url_rule("/p/<token>/radera", view_func=erase_page, methods=["GET", "POST"])
+
+
+def _preferences_page(
+    session: Session,
+    subscriber: Subscriber,
+    token: str,
+    *,
+    form: PreferencesForm | None = None,
+    pause_form: PauseForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    context = web_context()
+    now = context.clock.now()
+    today = now.astimezone(LOCAL).date()
+    if form is None:
+        form = PreferencesForm(
+            data=Choices.of(subscriber).as_dict(), formdata=None, vocabulary=context.vocabulary
+        )
+    if pause_form is None:
+        pause_form = PauseForm(today=today, formdata=None)
+    stored = export_person(
+        session,
+        email_key=subscriber.email_key,
+        secret_key=context.settings.require_secret_key(),
+        now=now,
+    )
+    paused_through = None
+    if subscriber.paused_until is not None and subscriber.paused_until > now:
+        paused_through = (subscriber.paused_until.astimezone(LOCAL) - timedelta(days=1)).date()
+    page = render_template(
+        "public/preferences.html",
+        token=token,
+        subscriber=subscriber,
+        form=form,
+        pause_form=pause_form,
+        stored=stored,
+        paused=is_paused(subscriber, now),
+        paused_through=paused_through,
+        today=today,
+        text=current_text(context.settings.legal_basis),
+    )
+    return page, status
+
+
+def preferences(token: str) -> tuple[str, int]:
+    with web_context().session_factory() as session:
+        subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+        return _preferences_page(session, subscriber, token)
+
+
+def save_preferences(token: str) -> BaseResponse | tuple[str, int]:
+    form = PreferencesForm(vocabulary=web_context().vocabulary)
+    by = actor("link")
+    with web_context().session_factory.begin() as session:
+        subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+        if not form.validate():
+            return _preferences_page(session, subscriber, token, form=form, status=422)
+        choices = read_choices(form)
+        changed = change_preferences(session, subscriber, choices, by=by)
+    flash("Dina val är sparade." if changed else "Inget ändrades: dina val var redan de här.", "ok")
+    return redirect(url_for("public.preferences", token=token), code=303)
+
+
+def pause_page(token: str) -> BaseResponse | tuple[str, int]:
+    by = actor("link")
+    form = PauseForm(today=by.now.astimezone(LOCAL).date())
+    with web_context().session_factory.begin() as session:
+        subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+        if subscriber.status is not SubscriberStatus.ACTIVE:
+            flash("Bara en aktiv prenumeration kan pausas.", "error")
+            return redirect(url_for("public.preferences", token=token), code=303)
+        if not form.validate() or form.until_date is None:
+            return _preferences_page(session, subscriber, token, pause_form=form, status=422)
+        # "Till och med" the chosen day: sending resumes at the start of the next one.
+        until = datetime.combine(form.until_date + timedelta(days=1), time(0), tzinfo=LOCAL)
+        pause(session, subscriber, until, by=by)
+    flash(f"Utskicken är pausade till och med {format_date(form.until_date)}.", "ok")
+    return redirect(url_for("public.preferences", token=token), code=303)
+
+
+def resume_page(token: str) -> BaseResponse:
+    by = actor("link")
+    with web_context().session_factory.begin() as session:
+        resume(session, load_subscriber(session, TokenPurpose.MANAGE, token), by=by)
+    flash("Pausen är avslutad. Du får nästa nyhetsbrev.", "ok")
+    return redirect(url_for("public.preferences", token=token), code=303)
+
+
+def unsubscribe_all(token: str) -> BaseResponse:
+    by = actor("link")
+    with web_context().session_factory.begin() as session:
+        unsubscribe(session, load_subscriber(session, TokenPurpose.MANAGE, token), by=by)
+    flash("Din prenumeration är avslutad. Du får inga fler nyhetsbrev.", "ok")
+    return redirect(url_for("public.preferences", token=token), code=303)
+
+
+def resubscribe_page(token: str) -> BaseResponse | str:
+    by = actor("link")
+    text = text_shown(current_text(web_context().settings.legal_basis))
+    with web_context().session_factory.begin() as session:
+        result = resubscribe(
+            session, load_subscriber(session, TokenPurpose.MANAGE, token), text=text, by=by
+        )
+    if result is ConfirmResult.BLOCKED:
+        return render_template("public/blocked.html")
+    flash("Välkommen tillbaka! Du får nyhetsbrevet igen.", "ok")
+    return redirect(url_for("public.preferences", token=token), code=303)
+
+
+def download_data(token: str) -> Response:
+    context = web_context()
+    with context.session_factory() as session:
+        subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+        data = export_person(
+            session,
+            email_key=subscriber.email_key,
+            secret_key=context.settings.require_secret_key(),
+            now=context.clock.now(),
+        )
+    body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        'attachment; filename="trygg-i-osteraker-mina-uppgifter.json"'
+    )
+    return response
+
+
+def erase_page(token: str) -> str:
+    if request.method == "GET":
+        with web_context().session_factory() as session:
+            subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+            return render_template("public/erase.html", token=token, email=subscriber.email)
+    by = actor("link")
+    with web_context().session_factory.begin() as session:
+        erase(session, load_subscriber(session, TokenPurpose.MANAGE, token), by=by)
+    return render_template("public/erased.html")
