@@ -44,6 +44,11 @@ class TransportError(TryggnewsError):
     """A transport cannot deliver at all (misconfigured, refused); stops the send."""
 
 
+class DatabaseUnavailableError(TryggnewsError):
+    """The database went away and did not come back within a few tries; the
+    message says what was being done and that running it again is safe."""
+
+
 class TokenError(TryggnewsError):
     """A signed link token is tampered, meant for another purpose, expired or malformed.
 

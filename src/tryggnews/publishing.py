@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
 from tryggnews.content.approvals import lock_issue, require_sendable
+from tryggnews.content.failures import IssueFailure, UnbuildableError, built, fail_issue
 from tryggnews.content.issues import get_issue, issue_blocks
 from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import (
@@ -53,7 +55,7 @@ from tryggnews.errors import LintError, ValidationError
 from tryggnews.planning.calendar import to_view
 from tryggnews.planning.plan import upcoming_activities
 from tryggnews.planning.schedule import Schedule
-from tryggnews.render.lint import lint_blocks, lint_issue
+from tryggnews.render.lint import lint_blocks, lint_issue, lint_texts
 from tryggnews.render.model import RenderedVariant, Sender
 from tryggnews.render.newsletter import NewsletterRenderer
 from tryggnews.subscribers.tokens import TokenSigner
@@ -61,6 +63,8 @@ from tryggnews.transports.base import Transport
 
 SUBSCRIBER_STREAM_BATCH = 2000
 RESUMABLE = (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT)
+# Tells the administrators that an issue failed; returns who was told, for the error.
+FailureReport = Callable[[sessionmaker[Session], Transport, datetime, IssueFailure], str]
 
 
 @dataclass(frozen=True)
@@ -99,11 +103,13 @@ class Publisher:
         vocabulary: Vocabulary,
         messages: MessageSettings,
         schedule: Schedule | None,
+        report_failure: FailureReport | None = None,
     ) -> None:
         self.renderer = renderer
         self.vocabulary = vocabulary
         self.messages = messages
         self.schedule = schedule
+        self.report_failure = report_failure
         self.sender = Sender(
             name=messages.sender_name,
             address=messages.sender_address,
@@ -160,7 +166,7 @@ class Publisher:
 
     def lint(self, rendered: RenderedIssue, blocks: Sequence[BlockView]) -> list[str]:
         """Every reason the issue may not go out; empty when it may."""
-        problems = list(lint_blocks(blocks))
+        problems = lint_texts(rendered.issue, blocks) + lint_blocks(blocks)
         if not blocks:
             problems.append("utskicket har inga block")
         if not rendered.variants:
@@ -173,8 +179,15 @@ class Publisher:
     def preview(
         self, issue: Issue, *, audiences: Sequence[str], topics: Sequence[str] = ()
     ) -> RenderedVariant:
-        """The variant a person with these audiences and topics would get."""
+        """The variant a person with these audiences and topics would get.
+
+        Raises ``LintError`` naming the fields when a text holds a control character
+        (nothing is rendered then: a NUL stops the MJML parser).
+        """
         blocks = self.blocks_of(issue)
+        refused = lint_texts(issue_view(issue), blocks)
+        if refused:
+            raise LintError(refused)
         spec = self.planner(blocks).variant_for(audiences, topics)
         rendered = self.render(issue_view(issue), [spec])
         return rendered.variants[spec.key]
@@ -182,10 +195,18 @@ class Publisher:
     def check(
         self, session: Session, issue: Issue, now: datetime
     ) -> tuple[RenderedIssue, list[str]]:
-        """Render every variant the current subscribers need, and lint the result."""
+        """Render every variant the current subscribers need, and lint the result.
+
+        Texts with control characters are reported without rendering anything (the
+        result then has no variants), so the page that shows them still works.
+        """
         blocks = self.blocks_of(issue)
+        view = issue_view(issue)
+        refused = lint_texts(view, blocks)
+        if refused:
+            return RenderedIssue(view, {}, {}, {}, ()), refused
         planner = self.plan_variants(session, blocks, now)
-        rendered = self.render(issue_view(issue), list(planner.variants.values()))
+        rendered = self.render(view, list(planner.variants.values()))
         return rendered, self.lint(rendered, blocks)
 
     # --- sending -------------------------------------------------------------------
@@ -216,60 +237,71 @@ class Publisher:
         ``IssuePausedError`` when the send is paused. Safe to run again: rows already
         sent are never sent again. ``deliver=False`` only snapshots and marks the
         issue ``sending``, leaving delivery to ``tryggnews worker``.
+
+        An issue whose messages cannot be built (any exception while rendering it or
+        building its MIME template) is marked ``failed`` with the reason, reported
+        through ``report_failure``, and refused with ``IssueBuildError``: a fresh send
+        snapshots nothing then, and every other issue is unaffected.
         """
         if deliver:
             check_transport(transport)
         variants: dict[str, RenderedVariant] = {}
-        with session_factory.begin() as session:
-            issue = get_issue(session, issue_ref)
-            issue_id = issue.id
-            if issue.status not in RESUMABLE:
-                # Locked (and read again) until the snapshot commits: an edit, a withdrawn
-                # approval or a second sender cannot cross the checks below.
-                issue = lock_issue(session, issue_id)
-            if issue.status == IssueStatus.PAUSED:
-                raise IssuePausedError(issue.key)
-            # A send that already started (or finished) resumes from its ledger; only a
-            # fresh send is linted and snapshotted, in the same transaction as its
-            # move to "sending", so a crash cannot leave half a snapshot.
-            if issue.status not in RESUMABLE:
-                if require_approval:
-                    require_sendable(session, issue)
-                blocks = self.blocks_of(issue)
-                planner = self.plan_variants(session, blocks, clock.now())
-                rendered = self.render(issue_view(issue), list(planner.variants.values()))
-                problems = self.lint(rendered, blocks)
-                if problems:
-                    raise LintError(problems)
-                _record_variants(session, issue_id, planner.variants.values())
-                snapshot_audience(session, issue_id, planner, now=clock.now())
-                issue.status = IssueStatus.SENDING
-                variants.update(rendered.variants)
-        if not deliver:
+        templates: dict[str, MessageTemplate] = {}
+        try:
+            with session_factory.begin() as session:
+                issue = get_issue(session, issue_ref)
+                issue_id = issue.id
+                if issue.status not in RESUMABLE:
+                    # Locked (and read again) until the snapshot commits: an edit, a
+                    # withdrawn approval or a second sender cannot cross the checks below.
+                    issue = lock_issue(session, issue_id)
+                if issue.status == IssueStatus.PAUSED:
+                    raise IssuePausedError(issue.key)
+                # A send that already started (or finished) resumes from its ledger; only
+                # a fresh send is linted and snapshotted, in the same transaction as its
+                # move to "sending", so a crash cannot leave half a snapshot.
+                if issue.status not in RESUMABLE:
+                    if require_approval:
+                        require_sendable(session, issue)
+                    blocks = self.blocks_of(issue)
+                    view = issue_view(issue)
+                    refused = lint_texts(view, blocks)
+                    if refused:
+                        raise LintError(refused)
+                    planner = self.plan_variants(session, blocks, clock.now())
+                    specs = list(planner.variants.values())
+                    rendered = built(lambda: self.render(view, specs))
+                    problems = self.lint(rendered, blocks)
+                    if problems:
+                        raise LintError(problems)
+                    templates.update(built(lambda: self._templates(view, rendered.variants)))
+                    _record_variants(session, issue_id, planner.variants.values())
+                    snapshot_audience(session, issue_id, planner, now=clock.now())
+                    issue.status = IssueStatus.SENDING
+                    variants.update(rendered.variants)
+            if not deliver:
+                with session_factory() as session:
+                    return ledger_summary(ledger_counts(session, issue_id))
             with session_factory() as session:
-                return ledger_summary(ledger_counts(session, issue_id))
-        with session_factory() as session:
-            issue = get_issue(session, str(issue_id))
-            # Only variants that still have recipients need a template; a resumed send
-            # renders those from their recorded definition, a fresh one reuses the above.
-            needed = outstanding_variants(session, issue_id)
-            missing = _recorded_variants(session, issue, needed - variants.keys())
+                issue = get_issue(session, str(issue_id))
+                view = issue_view(issue)
+                # Only variants that still have recipients need a template; a resumed
+                # send renders those from their recorded definition.
+                needed = outstanding_variants(session, issue_id)
+                missing = _recorded_variants(session, issue, needed - variants.keys())
+                unbuilt = needed - templates.keys()
+                refused = lint_texts(view, self.blocks_of(issue)) if unbuilt else []
+                counts = ledger_counts(session, issue_id)
+            if refused:
+                raise UnbuildableError("; ".join(refused))
             if missing:
-                variants.update(self.render(issue_view(issue), missing).variants)
-            counts = ledger_counts(session, issue_id)
-        templates = {
-            key: MessageTemplate.from_variant(
-                variant,
-                sender_name=self.messages.sender_name,
-                sender_address=self.messages.sender_address,
-                list_id_domain=self.messages.list_id_domain,
-                unsubscribe_address=self.messages.unsubscribe_address,
-                base_url=self.messages.base_url,
-                feedback_id=f"{issue.key}:{key}:trygg",
-            )
-            for key, variant in variants.items()
-            if key in needed
-        }
+                variants.update(built(lambda: self.render(view, missing).variants))
+            todo = {key: v for key, v in variants.items() if key in unbuilt}
+            templates.update(built(lambda: self._templates(view, todo)))
+        except UnbuildableError as exc:
+            now, report = clock.now(), self.report_failure
+            told = report and partial(report, session_factory, transport, now)
+            raise fail_issue(session_factory, issue_id, exc.reason, now=now, report=told) from exc
         if on_start is not None:
             on_start(sum(counts.get(state, 0) for state in OUTSTANDING_DELIVERY_STATES))
         return send_issue(
@@ -285,6 +317,23 @@ class Publisher:
             progress=progress,
             options=options,
         )
+
+    def _templates(
+        self, view: IssueView, variants: Mapping[str, RenderedVariant]
+    ) -> dict[str, MessageTemplate]:
+        """One MIME template per variant; raises what building a header or part raises."""
+        return {
+            key: MessageTemplate.from_variant(
+                variant,
+                sender_name=self.messages.sender_name,
+                sender_address=self.messages.sender_address,
+                list_id_domain=self.messages.list_id_domain,
+                unsubscribe_address=self.messages.unsubscribe_address,
+                base_url=self.messages.base_url,
+                feedback_id=f"{view.key}:{key}:trygg",
+            )
+            for key, variant in variants.items()
+        }
 
 
 def _record_variants(session: Session, issue_id: int, specs: Iterable[VariantSpec]) -> None:

@@ -18,10 +18,15 @@ from tryggnews.clock import Clock
 from tryggnews.config import Settings
 from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory
+from tryggnews.delivery.bounce_mail import BounceRules
+from tryggnews.delivery.bounce_mailbox import BounceMailbox, MailboxConfig, open_mailbox
+from tryggnews.delivery.verp import VerpAddresses
 from tryggnews.errors import ConfigError
 from tryggnews.planning.schedule import Schedule, load_schedule
 from tryggnews.publishing import MessageSettings, Publisher
 from tryggnews.render.newsletter import NewsletterRenderer
+from tryggnews.scheduler.bounce_mail import BounceFetch
+from tryggnews.scheduler.failures import FailureReporter
 from tryggnews.scheduler.runner import SchedulerParts
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
@@ -64,6 +69,7 @@ def renderer(settings: Settings) -> NewsletterRenderer:
 
 def publisher(settings: Settings, vocabulary: Vocabulary | None = None) -> Publisher:
     """``vocabulary`` is the one the caller already read; else audiences.toml is read."""
+    plan = schedule(settings)
     return Publisher(
         renderer=renderer(settings),
         vocabulary=vocabulary or load_vocabulary(settings.audiences),
@@ -74,7 +80,9 @@ def publisher(settings: Settings, vocabulary: Vocabulary | None = None) -> Publi
             unsubscribe_address=settings.unsubscribe_address,
             base_url=settings.base_url,
         ),
-        schedule=schedule(settings),
+        schedule=plan,
+        # An issue that cannot be built is reported to the plan's administrators.
+        report_failure=FailureReporter(lambda: plan, base_url=settings.base_url),
     )
 
 
@@ -116,6 +124,41 @@ def signer(settings: Settings) -> TokenSigner:
     return TokenSigner(settings.require_secret_key())
 
 
+def verp(settings: Settings) -> VerpAddresses | None:
+    """Per-delivery envelope senders when ``TRYGGNEWS_BOUNCE_ADDRESS`` is set, else None."""
+    if not settings.bounce_address:
+        return None
+    try:
+        return VerpAddresses(settings.bounce_address, settings.require_secret_key())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def bounce_mailbox_config(settings: Settings) -> MailboxConfig:
+    return MailboxConfig(
+        maildir=settings.bounce_maildir,
+        imap_host=settings.bounce_imap_host,
+        imap_port=settings.bounce_imap_port,
+        imap_username=settings.bounce_imap_username,
+        imap_password=settings.bounce_imap_password,
+        imap_folder=settings.bounce_imap_folder,
+        imap_processed_folder=settings.bounce_imap_processed_folder,
+    )
+
+
+def bounce_mailbox(settings: Settings) -> BounceMailbox:
+    """The bounce mailbox, opened (IMAP: connected and logged in); the caller closes it."""
+    return open_mailbox(bounce_mailbox_config(settings))
+
+
+def bounce_rules(settings: Settings) -> BounceRules:
+    return BounceRules(
+        verp=verp(settings),
+        secret_key=settings.require_secret_key(),
+        soft_bounce_limit=settings.soft_bounce_limit,
+    )
+
+
 def worker_id() -> str:
     """Who holds a claim in the ledger: host and process, readable in `issue status`."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -128,6 +171,7 @@ def scheduler_parts(engine: Engine, settings: Settings, clock: Clock) -> Schedul
     with the line, never a send at night. (schedule.toml is re-read every pass.)
     """
     vocabulary = load_vocabulary(settings.audiences)
+    mailbox = bounce_mailbox_config(settings)
     return SchedulerParts(
         engine=engine,
         session_factory=session_factory(engine),
@@ -141,4 +185,6 @@ def scheduler_parts(engine: Engine, settings: Settings, clock: Clock) -> Schedul
         base_url=settings.base_url,
         grace=timedelta(hours=settings.send_grace_hours),
         purge_after=timedelta(days=settings.purge_unconfirmed_days),
+        verp=verp(settings),
+        bounce_fetch=BounceFetch(mailbox, bounce_rules(settings)) if mailbox.configured else None,
     )

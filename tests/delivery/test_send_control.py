@@ -26,6 +26,7 @@ from tryggnews.delivery.sender import SendSummary, send_issue
 from tryggnews.errors import ConfigError, TryggnewsError
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.base import ResultCallback
 
 SIGNER = TokenSigner("test-secret-key-that-is-long-enough-0123456789")
 
@@ -39,7 +40,9 @@ class Recording:
         self.batches: list[list[OutgoingMessage]] = []
         self.after_batch = after_batch
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         self.batches.append(list(batch))
         if self.after_batch is not None:
             self.after_batch()

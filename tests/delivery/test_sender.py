@@ -50,6 +50,7 @@ from tryggnews.transports import (
     SendStatus,
     Transport,
 )
+from tryggnews.transports.base import ResultCallback
 
 SIGNER = TokenSigner("test-secret-key-that-is-long-enough-0123456789")
 
@@ -63,7 +64,9 @@ class RetryFor:
         self.addresses = set(addresses)
         self.sent: list[OutgoingMessage] = []
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         results = []
         for message in batch:
             if message.recipient in self.addresses:
@@ -82,7 +85,9 @@ class Exploding:
 
     name = "exploding"
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         raise TryggnewsError("535 authentication failed")
 
     def close(self) -> None:
@@ -94,7 +99,9 @@ class Forgetful:
 
     name = "forgetful"
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         return []
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ from tryggnews.db.models import (
 )
 from tryggnews.scheduler.actions import Action
 from tryggnews.scheduler.runner import SchedulerParts, run_pass
-from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.base import OutgoingMessage, ResultCallback, SendResult, SendStatus
 from tryggnews.transports.outbox import MaildirTransport
 
 POLIS_EDITOR = "redaktor@polisen.example.org"
@@ -216,11 +216,13 @@ class FlakyTransport:
         self.failures = failures
         self.calls = 0
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         self.calls += 1
         if self.calls <= self.failures:
             return [SendResult(m.delivery_id, SendStatus.RETRY, "451 try later") for m in batch]
-        return self.inner.send(batch)
+        return self.inner.send(batch, on_result)
 
     def close(self) -> None:
         self.inner.close()

@@ -17,6 +17,7 @@ from tryggnews.cli import subscribers  # noqa: F401  # isort: skip
 from tryggnews.cli import subscriber_privacy  # noqa: F401  # isort: skip
 from tryggnews.cli import delivery  # noqa: F401  # isort: skip
 from tryggnews.cli import users  # noqa: F401  # isort: skip
+from tryggnews.cli import bounces  # noqa: F401  # isort: skip
 # --- end of command registrations ---
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.content.blocks import BlockInput, create_block, list_blocks
 from tryggnews.content.organisations import BLOCK_OWNERS
+from tryggnews.content.text import require_plain_text
 from tryggnews.content.vocabulary import FOCUS_AREAS
 from tryggnews.db.models import BlockStatus
 from tryggnews.errors import ValidationError
@@ -84,9 +85,22 @@ def block_add(
     author: str,
 ) -> None:
     """Add a block from a Markdown file."""
+    body = read_text_file(body_file, "the body")
+    require_plain_text(
+        (
+            ("--title", title.strip()),
+            ("the body", body),
+            ("--image-url", image_url),
+            ("--image-alt", (image_alt or "").strip()),
+            ("--cta-url", cta_url),
+            ("--cta-label", (cta_label or "").strip()),
+            ("--author", author),
+        ),
+        multiline=("the body",),
+    )
     data = BlockInput(
         title=title,
-        body_md=read_text_file(body_file, "the body"),
+        body_md=body,
         organisation=organisation,
         focus_area=focus_area,
         audiences=list(audiences),

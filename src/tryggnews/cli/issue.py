@@ -19,6 +19,7 @@ from tryggnews.cli.sending import print_summary, send_with_progress
 from tryggnews.clock import SystemClock
 from tryggnews.content.audit import record as record_audit
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue, list_issues
+from tryggnews.content.text import require_plain_text
 from tryggnews.db.models import IssueStatus
 from tryggnews.delivery.claims import claim_holders
 from tryggnews.delivery.ledger import ledger_counts
@@ -77,6 +78,15 @@ def issue_create(
     """Create an issue, from the plan or from options."""
     settings = app.settings
     intro = read_text_file(intro_file, "the intro") if intro_file else ""
+    require_plain_text(
+        (
+            ("--title", (title or "").strip()),
+            ("--subject", (subject or "").strip()),
+            ("--preheader", preheader.strip()),
+            ("the intro", intro),
+        ),
+        multiline=("the intro",),
+    )
     planned: PlannedIssue | None = None
     if plan_key:
         schedule = wiring.schedule(settings)

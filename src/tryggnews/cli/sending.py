@@ -43,6 +43,7 @@ def delivery_options(
         lease=timedelta(seconds=settings.send_lease_seconds),
         suppression_key=settings.require_secret_key(),
         stop=stop.is_set,
+        verp=wiring.verp(settings),
     )
 
 

@@ -21,6 +21,7 @@ from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.progress import progress_bar
 from tryggnews.cli.subscriber_storage import open_database, write_private
 from tryggnews.clock import SystemClock
+from tryggnews.content.text import require_plain_text
 from tryggnews.content.vocabulary_usage import key_usage
 from tryggnews.db.models import Subscriber, SubscriberStatus, Suppression
 from tryggnews.subscribers.export import EXPORT_FORMATS, ExportFormat, export_subscribers
@@ -83,6 +84,7 @@ def import_command(
     secret_key = app.settings.require_secret_key()
     plan = parse_csv(file, app.vocabulary)
     source = source if source is not None else f"import:{file.name}"[:MAX_SOURCE_CHARS]
+    require_plain_text([("--source", source)])
     with (
         open_database(app) as session_factory,
         session_factory.begin() as session,
@@ -119,6 +121,10 @@ def _print_import_report(file: Path, result: ImportResult) -> None:
         click.echo(f"Invalid rows in {file}:")
         for problem in result.problems:
             click.echo(f"  {problem}")
+    if result.warnings:
+        click.echo("Warnings (imported as they are):")
+        for warning in result.warnings:
+            click.echo(f"  {warning}")
     if result.skipped:
         click.echo("Skipped:")
         for note in result.skipped:

@@ -11,6 +11,7 @@ from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.clock import SystemClock
 from tryggnews.content.organisations import SIGNING_ORGANISATIONS
+from tryggnews.content.text import require_plain_text
 from tryggnews.db.models import UserRole
 from tryggnews.editors.accounts import (
     PASSWORD_MIN_LENGTH,
@@ -21,6 +22,7 @@ from tryggnews.editors.accounts import (
     list_users,
     normalise_user_email,
     set_active,
+    sign_out_everywhere,
 )
 from tryggnews.editors.mail import password_link_notice, send_notices
 from tryggnews.errors import NotFoundError, ValidationError
@@ -79,6 +81,7 @@ def users_add(
     """Add an account for EMAIL; asks for its password unless --send-link is given."""
     if password_stdin and send_link:
         raise ValidationError("give either --password-stdin or --send-link, not both")
+    require_plain_text([("--name", name.strip())])
     address = normalise_user_email(email)
     password: str | None = None
     if password_stdin:
@@ -162,7 +165,7 @@ def _set_active(app: AppContext, email: str, active: bool) -> None:
         if user is None:
             raise NotFoundError(f"no account for {email} (see `tryggnews users list`)")
         set_active(session, user, active, actor=_actor(), now=SystemClock().now())
-    word = "enabled" if active else "disabled; their sessions end at their next click"
+    word = "enabled" if active else "disabled; their sessions have ended"
     click.echo(f"User {email} {word}.")
 
 
@@ -182,3 +185,17 @@ def users_disable(app: AppContext, email: str) -> None:
 def users_enable(app: AppContext, email: str) -> None:
     """Enable the disabled account EMAIL again."""
     _set_active(app, email, True)
+
+
+@users.command("sign-out-everywhere")
+@click.argument("email")
+@pass_app
+@handle_errors
+def users_sign_out_everywhere(app: AppContext, email: str) -> None:
+    """End every session of the account EMAIL at once (a lost laptop, a shared computer)."""
+    with app.session_factory.begin() as session:
+        user = find_user(session, normalise_user_email(email))
+        if user is None:
+            raise NotFoundError(f"no account for {email} (see `tryggnews users list`)")
+        ended = sign_out_everywhere(session, user, actor=_actor(), now=SystemClock().now())
+    click.echo(f"User {email} signed out everywhere: {ended} session(s) ended.")

@@ -59,6 +59,15 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _flag(value: str) -> bool:
+    value = value.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
 def _url(value: str) -> str:
     value = value.strip().rstrip("/")
     if not value.startswith(("http://", "https://")):
@@ -230,6 +239,40 @@ SETTINGS: tuple[Setting, ...] = (
         "Temporary bounces in a row after which an address is suppressed.",
         _positive_int,
     ),
+    Setting(
+        "bounce_address",
+        "",
+        "Mailbox that receives bounces (bounces@trygg.example.se). When set, each message's "
+        "envelope sender is bounces+<signed delivery id>@… (VERP), so a bounce names its "
+        "delivery. Empty: the envelope sender is SENDER_ADDRESS.",
+    ),
+    Setting(
+        "bounce_maildir",
+        "",
+        "Local Maildir the bounce mail is delivered to, read by `bounces fetch`; "
+        "or use BOUNCE_IMAP_HOST.",
+    ),
+    Setting(
+        "bounce_imap_host",
+        "",
+        "IMAP server (over TLS) holding the bounce mailbox, read by `bounces fetch` and, "
+        "every few minutes, by the scheduler.",
+    ),
+    Setting(
+        "bounce_imap_port",
+        "993",
+        "Port of the bounce mailbox's IMAP server (993: IMAP over TLS).",
+        _positive_int,
+    ),
+    Setting("bounce_imap_username", "", "Login for the bounce mailbox."),
+    Setting("bounce_imap_password", "", "Password for the bounce mailbox.", secret=True),
+    Setting("bounce_imap_folder", "INBOX", "Folder the bounces arrive in."),
+    Setting(
+        "bounce_imap_processed_folder",
+        "",
+        "Folder processed bounces are moved to; empty: they are marked read and stay. "
+        "Nothing is ever deleted.",
+    ),
     # --- subscribers ----------------------------------------------------------------
     Setting(
         "legal_basis",
@@ -267,6 +310,20 @@ SETTINGS: tuple[Setting, ...] = (
         "8",
         "Hours an editor stays logged in without activity.",
         _positive_int,
+    ),
+    Setting(
+        "hsts",
+        "true",
+        "Send Strict-Transport-Security (one year) when BASE_URL is https; false to leave "
+        "it to the reverse proxy.",
+        _flag,
+    ),
+    Setting(
+        "proxy_count",
+        "0",
+        "Reverse proxies in front of the web app whose X-Forwarded-For and X-Forwarded-Proto "
+        "are trusted; 0 when clients connect directly.",
+        _non_negative_int,
     ),
     Setting(
         "send_batch_size",

@@ -57,12 +57,22 @@ class Settings:
     dkim_private_key_file: str
     webhook_secret: str
     soft_bounce_limit: int
+    bounce_address: str
+    bounce_maildir: str
+    bounce_imap_host: str
+    bounce_imap_port: int
+    bounce_imap_username: str
+    bounce_imap_password: str
+    bounce_imap_folder: str
+    bounce_imap_processed_folder: str
     legal_basis: str
     confirm_token_hours: int
     purge_unconfirmed_days: int
     send_grace_hours: int
     media_dir: Path
     session_hours: int
+    hsts: bool
+    proxy_count: int
     send_batch_size: int
 
     def require_secret_key(self) -> str:

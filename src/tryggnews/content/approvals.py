@@ -29,13 +29,21 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tryggnews.content import audit
+from tryggnews.content.failures import clear_failure
 from tryggnews.content.organisations import BLOCK_OWNERS, SIGNING_ORGANISATIONS
 from tryggnews.db.models import Approval, BlockStatus, Issue, IssueStatus, User, UserRole
 from tryggnews.errors import NotFoundError, TryggnewsError
 
 # Statuses in which the content may still change (and approvals be given or withdrawn).
+# A failed issue too: an edit makes it a draft again (``failures.clear_failure``).
 EDITABLE = frozenset(
-    {IssueStatus.DRAFT, IssueStatus.APPROVED, IssueStatus.SCHEDULED, IssueStatus.HELD}
+    {
+        IssueStatus.DRAFT,
+        IssueStatus.APPROVED,
+        IssueStatus.SCHEDULED,
+        IssueStatus.HELD,
+        IssueStatus.FAILED,
+    }
 )
 SENDABLE = frozenset({IssueStatus.APPROVED, IssueStatus.SCHEDULED})
 
@@ -201,9 +209,11 @@ def approve(
     if set(standing) >= set(SIGNING_ORGANISATIONS) and issue.status in (
         IssueStatus.DRAFT,
         IssueStatus.HELD,
+        IssueStatus.FAILED,
     ):
         issue.status = IssueStatus.APPROVED
         issue.hold_reason = None
+        issue.failure_reason = None
         # Approved by both: its blocks count as approved, so evergreen ones can be reused.
         for placement in issue.placements:
             placement.block.status = BlockStatus.APPROVED
@@ -269,6 +279,7 @@ def record_edit(
     was_sendable = issue.status in SENDABLE
     if was_sendable:
         issue.status = IssueStatus.DRAFT
+    clear_failure(issue)
     told: list[WithdrawnApproval] = []
     for approval in active:
         approval.withdrawn_at = now

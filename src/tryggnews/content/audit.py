@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 
+from tryggnews.content.spreadsheet import neutralise_cell
 from tryggnews.db.models import AuditEvent
 from tryggnews.errors import TryggnewsError
 
@@ -39,6 +40,7 @@ ACTION_LABELS: dict[str, str] = {
     "issue.schedule": "Schemalade utskick",
     "issue.unschedule": "Avbröt schemaläggning",
     "issue.send": "Skickade utskick",
+    "issue.failed": "Utskicket kunde inte byggas",
     "approval.approve": "Godkände utskick",
     "approval.withdraw": "Återkallade godkännande",
     "approval.withdrawn_by_edit": "Godkännande återkallat av ändring",
@@ -48,6 +50,7 @@ ACTION_LABELS: dict[str, str] = {
     "user.enable": "Aktiverade användare",
     "user.unlock": "Låste upp användare",
     "user.link": "Skapade länk för lösenord",
+    "user.sign_out_everywhere": "Loggade ut användaren överallt",
 }
 
 
@@ -172,4 +175,4 @@ def events_to_csv(events: Iterable[AuditEvent]) -> Iterator[str]:
 
 def _cell(value: str) -> str:
     # A cell starting with = + - @ is a formula to Excel (CSV injection): prefix a quote.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return neutralise_cell(value)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tryggnews.content.organisations import BLOCK_OWNERS
+from tryggnews.content.text import text_problems
 from tryggnews.content.vocabulary import FOCUS_AREAS, Vocabulary
 from tryggnews.db.models import Block, BlockStatus
 from tryggnews.errors import ValidationError
@@ -72,7 +73,20 @@ def block_problems(data: BlockInput, vocabulary: Vocabulary) -> list[str]:
         problems.append("knapp: länken måste börja med https://")
     if data.status not in {s.value for s in BlockStatus}:
         problems.append(f"status: okänd {data.status!r}")
+    problems += text_problems(block_texts(data), multiline=("text",))
     return problems
+
+
+def block_texts(data: BlockInput) -> list[tuple[str, str | None]]:
+    """The block's free-text fields by their Swedish names (``text`` may hold line breaks)."""
+    return [
+        ("rubrik", data.title.strip()),
+        ("text", data.body_md),
+        ("bild", data.image_url),
+        ("alt-text", (data.image_alt or "").strip()),
+        ("knapplänk", data.cta_url),
+        ("knapptext", (data.cta_label or "").strip()),
+    ]
 
 
 def create_block(session: Session, data: BlockInput, vocabulary: Vocabulary) -> Block:

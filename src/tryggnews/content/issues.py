@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tryggnews.content.text import text_problems
 from tryggnews.db.models import Block, Issue, IssueBlock, IssueStatus
 from tryggnews.errors import NotFoundError, ValidationError
 
@@ -35,6 +36,15 @@ def create_issue(
     subject = (subject or title).strip()
     if len(subject) > SUBJECT_MAX:
         problems.append(f"ämnesrad: högst {SUBJECT_MAX} tecken")
+    problems += text_problems(
+        (
+            ("titel", title.strip()),
+            ("ämnesrad", subject),
+            ("förhandstext", preheader.strip()),
+            ("ingress", intro_md),
+        ),
+        multiline=("ingress",),
+    )
     if number < 1:
         problems.append("nummer: måste vara 1 eller större")
     if planned_send_at is not None and planned_send_at.tzinfo is None:

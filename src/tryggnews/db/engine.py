@@ -36,6 +36,10 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Writers wait for each other instead of failing at once.
         kwargs["connect_args"] = {"timeout": 30}
+    else:
+        # A connection the server dropped while it sat in the pool (a restart, a
+        # failover, pg_terminate_backend) is noticed and replaced at checkout.
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

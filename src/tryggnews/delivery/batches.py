@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +24,9 @@ from tryggnews.delivery.claims import ClaimedDelivery, claim_batch, release_clai
 from tryggnews.delivery.ledger import ledger_counts, outstanding_variants
 from tryggnews.delivery.message import MessageTemplate, ascii_address
 from tryggnews.delivery.options import DeliveryOptions
-from tryggnews.delivery.results import record_results
+from tryggnews.delivery.reconnect import with_reconnect
+from tryggnews.delivery.recorder import ResultRecorder
+from tryggnews.delivery.results import record_results, relax_durability
 from tryggnews.errors import NotFoundError, TryggnewsError
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import (
@@ -98,51 +101,74 @@ class Batch:
     ) -> list[SendResult]:
         """Hand the messages to the transport and record every row's answer.
 
-        When the transport raises, ``on_failure`` runs first, then the batch is
-        handed back (what was answered is recorded) and the error re-raised.
+        Answers are recorded in groups as the transport tells them (a
+        ``ResultRecorder``), not only when the whole batch is back, so a crash
+        re-sends at most what was on the wire and what was answered since the
+        last group. When the transport raises, ``on_failure`` runs first, then
+        what was answered is recorded, the rest handed back, and the error
+        re-raised.
         """
+        recorder = ResultRecorder(
+            partial(self._write, claimed, messages),
+            [c.delivery_id for c in claimed],
+            every=self.options.record_every,
+            interval=self.options.record_interval,
+        )
         try:
             if messages:
-                results += transport.send(messages)
+                recorder.start()
+                results += transport.send(messages, recorder.add)
         except BaseException as exc:
             if on_failure is not None:
                 on_failure()
-            self._hand_back(exc, claimed, messages, results)
+            self._hand_back(exc, claimed, results, recorder)
             raise
         results = _one_per_message(results, claimed)
-        with self.session_factory.begin() as session:
-            self.record(session, results, claimed, messages)
+        recorder.finish(results)
         return results
+
+    def _write(
+        self,
+        claimed: Sequence[ClaimedDelivery],
+        messages: Sequence[OutgoingMessage],
+        results: list[SendResult],
+    ) -> None:
+        """One group of answers in one short transaction, again on a fresh
+        connection if the database connection was lost."""
+
+        def attempt() -> None:
+            with self.session_factory.begin() as session:
+                relax_durability(session)
+                self.record(session, results, claimed, messages)
+
+        with_reconnect(attempt, what=f"recording the answers for issue {self.issue_key}")
 
     def _hand_back(
         self,
         exc: BaseException,
         claimed: Sequence[ClaimedDelivery],
-        messages: list[OutgoingMessage],
         results: list[SendResult],
+        recorder: ResultRecorder,
     ) -> None:
         """After the transport raised: record what it did answer, release the rest."""
-        if isinstance(exc, TransportStoppedError):
-            # Accepted ones must not go out again; the rest waits for a later run.
-            answered = _only_for(results + exc.results, claimed)
-            done = {r.delivery_id for r in answered}
+        stopped = isinstance(exc, TransportStoppedError)
+        # What the transport answered is recorded (accepted ones must not go out
+        # again); the rest waits for a later run. Unanswered rows are handed back at
+        # once rather than after the lease. A message accepted but not yet answered
+        # when the transport failed goes out again (at least once, never lost).
+        answered = results + exc.results if isinstance(exc, TransportStoppedError) else results
+        done = recorder.finish(answered)
+        reason = "stopped" if stopped else "error"
+
+        def release() -> None:
             with self.session_factory.begin() as session:
-                self.record(session, answered, claimed, messages)
                 self.release(
                     session,
                     [c.delivery_id for c in claimed if c.delivery_id not in done],
-                    f"{self.transport_name} transport stopped: {exc}",
+                    f"{self.transport_name} transport {reason}: {exc}",
                 )
-            return
-        # Unanswered: hand the batch back at once rather than after the lease. A
-        # message the transport did accept before failing goes out again on the
-        # next run (at least once, never lost).
-        with self.session_factory.begin() as session:
-            self.release(
-                session,
-                [m.delivery_id for m in messages],
-                f"{self.transport_name} transport error: {exc}",
-            )
+
+        with_reconnect(release, what=f"handing back a batch of issue {self.issue_key}")
 
     def record(
         self,
@@ -176,12 +202,20 @@ class Batch:
     def halt_reason(self, issue_id: int) -> str | None:
         if self.options.stop is not None and self.options.stop():
             return "stopped"
-        with self.session_factory() as session:
-            return "paused" if is_paused(session, issue_id) else None
+
+        def paused() -> bool:
+            with self.session_factory() as session:
+                return is_paused(session, issue_id)
+
+        what = f"checking whether issue {self.issue_key} is paused"
+        return "paused" if with_reconnect(paused, what=what) else None
 
     def release_all(self, claimed: Sequence[ClaimedDelivery], reason: str) -> None:
-        with self.session_factory.begin() as session:
-            self.release(session, [c.delivery_id for c in claimed], f"not sent: {reason}")
+        def release() -> None:
+            with self.session_factory.begin() as session:
+                self.release(session, [c.delivery_id for c in claimed], f"not sent: {reason}")
+
+        with_reconnect(release, what=f"handing back a batch of issue {self.issue_key}")
 
     def drop_prepared(self, upcoming: Future[Prepared]) -> None:
         """Hand back a batch prepared for a send that failed."""
@@ -234,11 +268,14 @@ def build_messages(
     id_prefix: str,
     id_suffix: str,
     redirect_to: str | None = None,
+    envelope_for: Callable[[int], str] | None = None,
 ) -> tuple[list[OutgoingMessage], list[SendResult]]:
     """The batch's messages, and a ``failed`` result for each that cannot be built.
 
     With ``redirect_to`` every message goes to that address instead, envelope and
-    To alike; the display name says whom it was meant for.
+    To alike; the display name says whom it was meant for. ``envelope_for`` gives
+    a delivery's own envelope sender (VERP, ``delivery.verp``); not used while
+    redirecting, so a bounce of the redirect address never names a subscriber.
     """
     now = clock.now()
     messages: list[OutgoingMessage] = []
@@ -264,20 +301,9 @@ def build_messages(
             # A bad address or name fails this row for good; the batch goes on.
             refused.append(SendResult(row.delivery_id, SendStatus.FAILED, f"not built: {exc}"))
             continue
-        messages.append(OutgoingMessage(row.delivery_id, recipient, message_id, raw))
+        envelope = envelope_for(row.delivery_id) if envelope_for and not redirect_to else None
+        messages.append(OutgoingMessage(row.delivery_id, recipient, message_id, raw, envelope))
     return messages, refused
-
-
-def _only_for(
-    results: Sequence[SendResult], claimed: Sequence[ClaimedDelivery]
-) -> list[SendResult]:
-    """The first answer for each claimed row that has one."""
-    wanted = {c.delivery_id for c in claimed}
-    by_id: dict[int, SendResult] = {}
-    for result in results:
-        if result.delivery_id in wanted:
-            by_id.setdefault(result.delivery_id, result)
-    return list(by_id.values())
 
 
 def _one_per_message(

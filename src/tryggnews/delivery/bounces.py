@@ -21,9 +21,12 @@ Effects of a report, all in the caller's transaction (row = the ledger row):
 * delivered — ``soft_bounces`` back to 0: the limit counts bounces in a row.
 
 A bounce never turns into an unsubscribe: a subscriber already ``bounced`` stays
-so. The ledger row is found by Message-ID; the subscriber by the reported address
-(so a development redirect never suppresses the person the message was meant
-for). Suppression keeps only the keyed hash, also for addresses we do not know.
+so. A report is applied only when it names a ledger row by Message-ID *and* its
+address is that row's recipient (compared as ``email_key``); anything else — an id
+we never gave, another subscriber's message, a row whose person was erased, a
+development redirect's address — changes nothing. It is remembered as
+``unmatched:<kind>`` in ``provider_events`` (so a retry is a duplicate), logged,
+and counted. Suppression keeps only the keyed hash.
 
 Consent channels: ``provider-webhook`` for reports; for bounces met during our
 own send, ``cli`` (sends run from the command line: ``issue send``, ``worker``)
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +60,7 @@ from tryggnews.subscribers.emails import normalise_email
 from tryggnews.subscribers.lifecycle import Actor, unsubscribe
 from tryggnews.subscribers.suppression import address_hash, suppress
 
+logger = logging.getLogger(__name__)
 CHANNEL = "cli"
 SOURCE = "smtp-reply"
 WEBHOOK_CHANNEL = "provider-webhook"
@@ -94,8 +99,9 @@ class DeliveryReport:
 
 @dataclass
 class ReportSummary:
-    """What ``apply_reports`` did: new reports applied, replays passed over, and how
-    many applied reports named no ledger row (their address was still handled)."""
+    """What ``apply_reports`` did: new reports applied to their ledger row, replays
+    passed over, and new reports that matched no row with that address (recorded,
+    nothing changed)."""
 
     applied: int = 0
     duplicates: int = 0
@@ -162,16 +168,27 @@ def apply_reports(
                 summary.duplicates += 1
                 continue
             seen.add(identity)
+        row = _matching_delivery(session, report)
+        if report.kind != ReportKind.DELIVERED:
+            kind = report.kind.value if row is not None else f"unmatched:{report.kind.value}"
             session.add(
                 ProviderEvent(
                     provider=report.provider,
                     event_key=report.event_key,
-                    kind=report.kind.value,
+                    kind=kind,
                     received_at=now,
                 )
             )
-        if not _apply(session, report, secret_key, soft_bounce_limit, now):
+        if row is None:
+            logger.warning(
+                "%s %s for message %s matches no delivery to that address; not applied",
+                report.provider,
+                report.event or report.kind.value,
+                ", ".join(report.message_ids) or "(none)",
+            )
             summary.unmatched += 1
+            continue
+        _apply(session, report, row, secret_key, soft_bounce_limit, now)
         summary.applied += 1
     session.flush()
     return summary
@@ -187,14 +204,29 @@ def _already_applied(session: Session, report: DeliveryReport) -> bool:
     return found is not None
 
 
-def _apply(
-    session: Session, report: DeliveryReport, secret_key: str, limit: int, now: datetime
-) -> bool:
-    """One report's effects; returns whether it named a ledger row."""
+def _matching_delivery(session: Session, report: DeliveryReport) -> Delivery | None:
+    """The ledger row the report names, when its recipient is the reported address."""
     row = _delivery(session, report.message_ids)
-    email_key = _email_key(report.email)
-    subscriber = session.scalar(select(Subscriber).where(Subscriber.email_key == email_key))
-    email_hash = address_hash(secret_key, email_key)
+    if row is None or row.subscriber_id is None:
+        return None
+    subscriber = session.get(Subscriber, row.subscriber_id)
+    if subscriber is None or subscriber.email_key != _email_key(report.email):
+        return None
+    return row
+
+
+def _apply(
+    session: Session,
+    report: DeliveryReport,
+    row: Delivery,
+    secret_key: str,
+    limit: int,
+    now: datetime,
+) -> None:
+    """One matched report's effects on its row, its subscriber and the suppression list."""
+    subscriber = session.get(Subscriber, row.subscriber_id)
+    assert subscriber is not None  # _matching_delivery checked it
+    email_hash = address_hash(secret_key, subscriber.email_key)
     note = f"{report.provider} {report.event or report.kind.value}"
     if report.reason:
         note += f": {report.reason}"
@@ -206,42 +238,37 @@ def _apply(
         details["reason"] = report.reason
 
     if report.kind == ReportKind.DELIVERED:
-        if subscriber is not None and subscriber.soft_bounces:
+        if subscriber.soft_bounces:
             subscriber.soft_bounces = 0
-        return row is not None
+        return
 
     if report.kind == ReportKind.SOFT_BOUNCE:
-        if row is not None and row.status == DeliveryStatus.SENT:
+        if row.status == DeliveryStatus.SENT:
             row.last_error = note
             row.updated_at = now
-        if subscriber is not None:
-            subscriber.soft_bounces += 1
-            subscriber.updated_at = now
-            if subscriber.soft_bounces >= limit:
-                details["soft_bounces"] = subscriber.soft_bounces
-                _bounce(
-                    session, subscriber, email_hash, "soft-bounces", WEBHOOK_CHANNEL, details, now
-                )
-        return row is not None
+        subscriber.soft_bounces += 1
+        subscriber.updated_at = now
+        if subscriber.soft_bounces >= limit:
+            details["soft_bounces"] = subscriber.soft_bounces
+            _bounce(session, subscriber, email_hash, "soft-bounces", WEBHOOK_CHANNEL, details, now)
+        return
 
     if report.kind == ReportKind.UNSUBSCRIBED:
         # The same change as the reader's own unsubscribe link, through its one owner.
-        if subscriber is not None and subscriber.status != SubscriberStatus.BOUNCED:
+        if subscriber.status != SubscriberStatus.BOUNCED:
             unsubscribe(session, subscriber, by=Actor(WEBHOOK_CHANNEL, now, secret_key))
-        return row is not None
+        return
 
     row_status, reason, status, consent_kind = _CLOSING[report.kind]
-    if row is not None and row_status is not None and row.status == DeliveryStatus.SENT:
+    if row_status is not None and row.status == DeliveryStatus.SENT:
         row.status = row_status
         row.last_error = note
         row.updated_at = now
     if reason is not None:
         suppress(session, email_hash=email_hash, reason=reason, now=now)
-    if subscriber is not None:
-        _stop_mailing(
-            session, subscriber, email_hash, status, consent_kind, WEBHOOK_CHANNEL, details, now
-        )
-    return row is not None
+    _stop_mailing(
+        session, subscriber, email_hash, status, consent_kind, WEBHOOK_CHANNEL, details, now
+    )
 
 
 def _delivery(session: Session, message_ids: Iterable[str]) -> Delivery | None:

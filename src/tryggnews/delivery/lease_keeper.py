@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
 from tryggnews.delivery.claims import extend_claims
+from tryggnews.delivery.reconnect import is_connection_lost
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,14 @@ class LeaseKeeper:
                     extend_claims(
                         session, worker_id=self._worker_id, now=self._clock.now(), lease=self._lease
                     )
-            except Exception:
-                # The next renewal may succeed; if none does, the claims simply expire
-                # and another worker takes the rows over (a duplicate at worst).
-                logger.exception("could not renew the claim lease of %s", self._worker_id)
+            except Exception as exc:
+                # The next renewal may succeed (a lost connection is replaced at the next
+                # checkout); if none does, the claims simply expire and another worker
+                # takes the rows over (a duplicate at worst).
+                if not is_connection_lost(exc):
+                    logger.exception("could not renew the claim lease of %s", self._worker_id)
+                    continue
+                logger.warning(
+                    "could not renew the claim lease of %s: the database connection was lost",
+                    self._worker_id,
+                )

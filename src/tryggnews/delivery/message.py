@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.charset import Charset
+from email.header import Header
 from email.utils import format_datetime, formataddr
 
 from email_validator import EmailNotValidError, validate_email
@@ -122,8 +123,14 @@ def _phrase_with_angle(field: str, phrase: str, inner: str) -> str:
 def _fold(field: str, value: str) -> str:
     """One header, RFC 2047-encoded and folded by the standard library, ending in ``\\n``."""
     check_header_value(field, value)
-    # policy.fold() passes a short str through unencoded; a header object always encodes.
-    return str(policy.default.header_factory(field, value).fold(policy=policy.default))
+    if value.isascii():
+        # policy.fold() passes a short str through unencoded; a header object always encodes.
+        return str(policy.default.header_factory(field, value).fold(policy=policy.default))
+    # Non-ASCII: the policy folder puts a space that falls between two encoded-words
+    # outside them, where decoders drop it (RFC 2047 6.2): "a ¡ b" came back "a ¡b".
+    # Header keeps every space inside an encoded-word, so the text reads back exactly.
+    encoded = Header(value, _UTF8, header_name=field).encode(linesep="\n", maxlinelen=QP_LINE)
+    return f"{field}: {encoded}\n"
 
 
 def _ascii_setting(field: str, value: str) -> str:

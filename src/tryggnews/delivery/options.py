@@ -13,7 +13,9 @@ from datetime import timedelta
 
 from tryggnews.delivery.claims import DEFAULT_LEASE
 from tryggnews.delivery.ratelimit import RateLimiter
+from tryggnews.delivery.recorder import RECORD_EVERY, RECORD_INTERVAL
 from tryggnews.delivery.results import DEFAULT_GIVE_UP_AFTER
+from tryggnews.delivery.verp import VerpAddresses
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,10 @@ class DeliveryOptions:
     renews it every third of it, so only a dead one's claims run out;
     ``suppression_key`` (the secret key) lets a hard bounce suppress the address
     (without it the ledger row alone says bounced); ``stop`` is asked before
-    each batch and ends the run cleanly when true.
+    each batch and ends the run cleanly when true; answers are committed in
+    groups of ``record_every`` or after ``record_interval`` seconds (``recorder``);
+    ``verp`` gives each message its own envelope sender
+    (``TRYGGNEWS_BOUNCE_ADDRESS``) so a bounce names its row.
     """
 
     limiter: RateLimiter | None = None
@@ -35,3 +40,6 @@ class DeliveryOptions:
     lease: timedelta = DEFAULT_LEASE
     suppression_key: str | None = None
     stop: Callable[[], bool] | None = None
+    record_every: int = RECORD_EVERY
+    record_interval: float = RECORD_INTERVAL
+    verp: VerpAddresses | None = None

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from tryggnews.db.models import Delivery, DeliveryStatus
@@ -29,6 +29,50 @@ DEFAULT_GIVE_UP_AFTER = timedelta(hours=48)
 _table = cast(Table, Delivery.__table__)
 _RANDOM = random.Random()
 
+# Built once: answers are recorded in many small groups while a batch is sent.
+_ACCEPT = (
+    update(_table)
+    .where(_table.c.id == bindparam("b_id"), _table.c.status != DeliveryStatus.SENT)
+    .values(
+        status=DeliveryStatus.SENT,
+        sent_at=bindparam("b_now"),
+        message_id=bindparam("b_message_id"),
+        claimed_by=None,
+        claimed_until=None,
+        next_attempt_at=None,
+        updated_at=bindparam("b_now"),
+    )
+)
+_STILL_OURS = and_(
+    _table.c.id == bindparam("b_id"),
+    _table.c.status == DeliveryStatus.CLAIMED,
+    _table.c.claimed_by == bindparam("b_worker"),
+)
+_FINAL = (
+    update(_table)
+    .where(_STILL_OURS)
+    .values(
+        status=bindparam("b_status"),
+        last_error=bindparam("b_detail"),
+        claimed_by=None,
+        claimed_until=None,
+        next_attempt_at=None,
+        updated_at=bindparam("b_now"),
+    )
+)
+_LATER = (
+    update(_table)
+    .where(_STILL_OURS)
+    .values(
+        status=DeliveryStatus.RETRY,
+        last_error=bindparam("b_detail"),
+        next_attempt_at=bindparam("b_next"),
+        claimed_by=None,
+        claimed_until=None,
+        updated_at=bindparam("b_now"),
+    )
+)
+
 
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     """How long to wait before attempt ``attempts + 1`` after a temporary failure.
@@ -40,6 +84,18 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     base = timedelta(minutes=5) * (1 << min(max(attempts, 1) - 1, 10))
     delay = min(base, timedelta(hours=6))
     return delay / 2 + delay / 2 * (rng or _RANDOM).random()
+
+
+def relax_durability(session: Session) -> None:
+    """Let this transaction's commit return before PostgreSQL flushes it to disk.
+
+    For the groups recorded while a batch is on the wire: waiting for each flush
+    would widen the window in which accepted messages are not yet recorded, and
+    a group lost to a database crash only means those messages go out again —
+    a duplicate, never a loss. Nothing to do on SQLite (WAL, ``synchronous=NORMAL``).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def record_results(
@@ -72,46 +128,32 @@ def record_results(
     accepted = by_status[SendStatus.ACCEPTED]
     if accepted:
         session.execute(
-            update(_table)
-            .where(_table.c.id == bindparam("b_id"), _table.c.status != DeliveryStatus.SENT)
-            .values(
-                status=DeliveryStatus.SENT,
-                sent_at=now,
-                message_id=bindparam("b_message_id"),
-                claimed_by=None,
-                claimed_until=None,
-                next_attempt_at=None,
-                updated_at=now,
-            ),
+            _ACCEPT,
             [
-                {"b_id": r.delivery_id, "b_message_id": message_ids.get(r.delivery_id)}
+                {
+                    "b_id": r.delivery_id,
+                    "b_message_id": message_ids.get(r.delivery_id),
+                    "b_now": now,
+                }
                 for r in accepted
             ],
         )
 
-    still_ours = and_(
-        _table.c.id == bindparam("b_id"),
-        _table.c.status == DeliveryStatus.CLAIMED,
-        _table.c.claimed_by == worker_id,
-    )
     final = [(r, DeliveryStatus.BOUNCED) for r in by_status[SendStatus.BOUNCED]] + [
         (r, DeliveryStatus.FAILED) for r in by_status[SendStatus.FAILED]
     ]
-    final += _retries(session, by_status[SendStatus.RETRY], now, give_up_after, rng, still_ours)
+    final += _retries(session, by_status[SendStatus.RETRY], now, give_up_after, rng, worker_id)
     if final:
         session.execute(
-            update(_table)
-            .where(still_ours)
-            .values(
-                status=bindparam("b_status"),
-                last_error=bindparam("b_detail"),
-                claimed_by=None,
-                claimed_until=None,
-                next_attempt_at=None,
-                updated_at=now,
-            ),
+            _FINAL,
             [
-                {"b_id": r.delivery_id, "b_status": status, "b_detail": r.detail or None}
+                {
+                    "b_id": r.delivery_id,
+                    "b_status": status,
+                    "b_detail": r.detail or None,
+                    "b_worker": worker_id,
+                    "b_now": now,
+                }
                 for r, status in final
             ],
         )
@@ -123,7 +165,7 @@ def _retries(
     now: datetime,
     give_up_after: timedelta,
     rng: random.Random | None,
-    still_ours: ColumnElement[bool],
+    worker_id: str,
 ) -> list[tuple[SendResult, DeliveryStatus]]:
     """Schedule retries; return the rows that waited too long, to be failed instead."""
     if not retries:
@@ -153,20 +195,10 @@ def _retries(
                 "b_id": result.delivery_id,
                 "b_detail": result.detail or None,
                 "b_next": now + retry_delay(row.attempts, rng),
+                "b_worker": worker_id,
+                "b_now": now,
             }
         )
     if later:
-        session.execute(
-            update(_table)
-            .where(still_ours)
-            .values(
-                status=DeliveryStatus.RETRY,
-                last_error=bindparam("b_detail"),
-                next_attempt_at=bindparam("b_next"),
-                claimed_by=None,
-                claimed_until=None,
-                updated_at=now,
-            ),
-            later,
-        )
+        session.execute(_LATER, later)
     return given_up

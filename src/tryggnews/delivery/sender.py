@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tryggnews.clock import Clock
 from tryggnews.db.models import DeliveryStatus
 from tryggnews.delivery.batches import Batch, Prepared, build_messages, check_ready, is_paused
+from tryggnews.delivery.claims import ClaimedDelivery
 from tryggnews.delivery.lease_keeper import LeaseKeeper
 from tryggnews.delivery.ledger import complete_issue, ledger_counts
 from tryggnews.delivery.message import MessageTemplate, ascii_address
 from tryggnews.delivery.options import DeliveryOptions
+from tryggnews.delivery.reconnect import lost_database_is_one_line, with_reconnect
 from tryggnews.errors import ConfigError
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import SendStatus, Transport
@@ -72,6 +74,7 @@ def check_transport(transport: Transport) -> None:
         check()
 
 
+@lost_database_is_one_line("sending an issue")
 def send_issue(
     session_factory: sessionmaker[Session],
     issue_id: int,
@@ -97,8 +100,11 @@ def send_issue(
     with the number of rows it handled. The caller snapshots the audience first
     (``snapshot_audience``) and closes the transport afterwards.
 
-    At most one batch is in flight: a crash can resend only messages the
-    transport accepted in that batch before their results were recorded.
+    At most one batch is in flight, and its answers are committed in small groups
+    as they come (``recorder``): a crash can resend only the messages on the wire
+    and those answered since the last group. A database connection lost on the
+    way is reopened (``reconnect``); a database that stays away ends the send
+    with ``DatabaseUnavailableError``, and running it again finishes it.
     """
     if batch_size <= 0:
         raise ValueError("batch_size must be positive")
@@ -120,9 +126,13 @@ def send_issue(
         want = limiter.burst(batch_size) if limiter is not None else batch_size
         if limiter is not None and not limiter.acquire(want, stop=options.stop):
             return Prepared(stopped=True)
-        with session_factory.begin() as session:
-            paused = is_paused(session, issue_id)
-            claimed = [] if paused else batch.claim(session, issue_id, want)
+
+        def claim() -> tuple[bool, list[ClaimedDelivery]]:
+            with session_factory.begin() as session:
+                paused = is_paused(session, issue_id)
+                return paused, [] if paused else batch.claim(session, issue_id, want)
+
+        paused, claimed = with_reconnect(claim, what=f"claiming a batch of issue {issue_key}")
         if limiter is not None:
             limiter.give_back(want - len(claimed))
         if not claimed:
@@ -136,6 +146,7 @@ def send_issue(
             f"{id_prefix}.",
             f"@{message_id_domain}>",
             redirect_to,
+            options.verp.for_delivery if options.verp is not None else None,
         )
         return Prepared(claimed, messages, refused)
 
@@ -176,9 +187,13 @@ def send_issue(
             if progress is not None:
                 progress(len(current.claimed))
 
-    with session_factory.begin() as session:
-        complete = complete_issue(session, issue_id, now=clock.now())
-        counts = ledger_counts(session, issue_id)
+    def finish() -> tuple[bool, Mapping[DeliveryStatus, int]]:
+        with session_factory.begin() as session:
+            return complete_issue(session, issue_id, now=clock.now()), ledger_counts(
+                session, issue_id
+            )
+
+    complete, counts = with_reconnect(finish, what=f"completing the send of issue {issue_key}")
     return ledger_summary(
         counts,
         accepted_now=accepted_now,

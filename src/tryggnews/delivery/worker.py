@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.delivery.control import IssuePausedError, sending_issue_ids
+from tryggnews.delivery.reconnect import lost_database_is_one_line
 from tryggnews.delivery.sender import SendSummary
-from tryggnews.errors import TransportError, TryggnewsError
+from tryggnews.errors import DatabaseUnavailableError, TransportError, TryggnewsError
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class WorkerTotals:
     accepted: int = 0
 
 
+@lost_database_is_one_line("looking for issues to send")
 def run_worker(
     session_factory: sessionmaker[Session],
     deliver: Callable[[int], SendSummary],
@@ -47,8 +49,8 @@ def run_worker(
     ``report`` hears of every pass over an issue that handled rows. An issue that
     cannot be sent (its content changed, say) is reported to ``on_error`` and
     passed over, so one bad issue does not hold up the others; a
-    ``TransportError`` (wrong password, 5.7.x) ends the worker, since every issue
-    would meet it.
+    ``TransportError`` (wrong password, 5.7.x) or a database that stays away
+    (``DatabaseUnavailableError``) ends the worker, since every issue would meet it.
     """
     totals = WorkerTotals()
     while not stop():
@@ -62,8 +64,8 @@ def run_worker(
                 summary = deliver(issue_id)
             except IssuePausedError:
                 continue  # paused between the listing and the send
-            except TransportError:
-                raise
+            except (TransportError, DatabaseUnavailableError):
+                raise  # every issue would meet it
             except TryggnewsError as exc:
                 logger.error("issue id %s cannot be sent: %s", issue_id, exc)
                 if on_error is not None:

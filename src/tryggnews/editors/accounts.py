@@ -2,9 +2,13 @@
 
 Passwords are hashed with argon2id (argon2-cffi's RFC 9106 defaults). After
 ``MAX_FAILED_LOGINS`` wrong passwords in a row an account is locked for
-``LOCK_MINUTES``; a correct password during the lock is refused too, so guessing
-cannot continue. Unknown addresses cost the same hashing time as known ones, so
-response time does not tell which addresses have accounts.
+``LOCK_MINUTES``. The lock holds back whoever has been guessing: during it a correct
+password is refused from a client that has failed for this address itself
+(``lock_applies``, which the caller decides from its per-client record), but taken
+from a client that has not, so a stranger's failures never keep the real editor
+out. Every refusal reads the same, locked or not, known address or not, and unknown
+addresses cost the same hashing time as known ones, so neither the answer nor its
+timing tells which addresses have accounts.
 
 A set-password link carries the user id, an expiry and a fingerprint of the current
 password hash: setting a password changes the hash, so each link works once.
@@ -26,7 +30,9 @@ from sqlalchemy.orm import Session
 
 from tryggnews.content import audit
 from tryggnews.content.organisations import SIGNING_ORGANISATIONS
+from tryggnews.content.text import text_problems
 from tryggnews.db.models import User, UserRole
+from tryggnews.editors.sessions import RevokeReason, revoke_all
 from tryggnews.errors import NotFoundError, TryggnewsError, ValidationError
 
 MAX_FAILED_LOGINS = 5
@@ -114,6 +120,7 @@ def create_user(
         problems.append(f"e-postadress: det finns redan ett konto för {address}")
     if password is not None:
         problems += password_problems(password)
+    problems += text_problems([("namn", name.strip())])
     if problems:
         raise ValidationError("; ".join(problems))
     user = User(
@@ -142,11 +149,16 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User:
+def authenticate(
+    session: Session, email: str, password: str, *, now: datetime, lock_applies: bool = True
+) -> User:
     """The active user with this address and password, or ``LoginError``.
 
     Counts failures and locks the account after ``MAX_FAILED_LOGINS``; the caller
-    commits the session either way so the count is kept.
+    commits the session either way so the count is kept. ``lock_applies`` False
+    (the client asking has not failed for this address lately) lets a correct
+    password through a lock; a wrong one still counts. The message is the same for
+    every refusal.
     """
     refused = LoginError("Fel e-postadress eller lösenord.")
     if not password:
@@ -156,12 +168,13 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
     if user is None or not user.active or user.password_hash is None:
         _verify(_DUMMY_HASH, password)
         raise refused
-    if user.locked_until is not None and user.locked_until > now:
+    locked = user.locked_until is not None and user.locked_until > now
+    if locked and lock_applies:
         _verify(_DUMMY_HASH, password)
-        raise _locked(user.locked_until)
+        raise refused
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
+        if user.failed_logins >= MAX_FAILED_LOGINS and not locked:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
             audit.record(
@@ -173,7 +186,7 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
                 details={"minutes": LOCK_MINUTES},
                 at=now,
             )
-            raise _locked(user.locked_until)
+            raise refused
         audit.record(
             session,
             actor=user.email,
@@ -199,14 +212,6 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
     return user
 
 
-def _locked(until: datetime) -> LoginError:
-    return LoginError(
-        "För många misslyckade försök: kontot är låst en stund. Försök igen om "
-        f"{LOCK_MINUTES} minuter, eller be en administratör låsa upp det.",
-        locked_until=until,
-    )
-
-
 def _verify(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)
@@ -214,17 +219,13 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-def session_stamp(user: User) -> str:
-    """Changes when the password changes: a session made before is void after."""
-    moment = user.password_changed_at.isoformat() if user.password_changed_at else "-"
-    return hashlib.sha256(f"{user.id}:{moment}:{user.password_hash}".encode()).hexdigest()[:16]
-
-
 def set_password(session: Session, user: User, password: str, *, actor: str, now: datetime) -> None:
+    """Set a new password; every session of the account ends."""
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.failed_logins = 0
     user.locked_until = None
+    revoke_all(session, user.id, now=now, reason=RevokeReason.RESET)
     audit.record(
         session,
         actor=actor,
@@ -236,8 +237,11 @@ def set_password(session: Session, user: User, password: str, *, actor: str, now
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: str, now: datetime) -> None:
-    """Disable or re-enable an account; a disabled account's sessions end at once."""
+    """Disable or re-enable an account; a disabled account's sessions end at once
+    (and stay ended: enabling it again brings none back)."""
     user.active = active
+    if not active:
+        revoke_all(session, user.id, now=now, reason=RevokeReason.DISABLED)
     audit.record(
         session,
         actor=actor,
@@ -247,6 +251,21 @@ def set_active(session: Session, user: User, active: bool, *, actor: str, now: d
         details={"email": user.email},
         at=now,
     )
+
+
+def sign_out_everywhere(session: Session, user: User, *, actor: str, now: datetime) -> int:
+    """End every session of ``user`` (a lost laptop, a shared computer); returns how many."""
+    ended = revoke_all(session, user.id, now=now, reason=RevokeReason.EVERYWHERE)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.sign_out_everywhere",
+        object_type="user",
+        object_id=user.id,
+        details={"email": user.email, "sessions": ended},
+        at=now,
+    )
+    return ended
 
 
 def unlock(session: Session, user: User, *, actor: str, now: datetime) -> None:

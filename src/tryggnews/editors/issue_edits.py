@@ -20,6 +20,7 @@ from tryggnews.content.approvals import (
     require_editable,
 )
 from tryggnews.content.issues import SUBJECT_MAX, add_block, create_issue, issue_blocks
+from tryggnews.content.text import text_problems
 from tryggnews.db.models import Block, Issue, User
 from tryggnews.errors import ValidationError
 from tryggnews.planning.schedule import PlannedIssue
@@ -78,6 +79,15 @@ def update_texts(
         problems.append(f"ämnesrad: högst {SUBJECT_MAX} tecken (nu {len(subject)})")
     if len(preheader) > PREHEADER_MAX:
         problems.append(f"förhandstext: högst {PREHEADER_MAX} tecken (nu {len(preheader)})")
+    problems += text_problems(
+        (
+            ("rubrik", title),
+            ("ämnesrad", subject),
+            ("förhandstext", preheader),
+            ("ingress", intro_md),
+        ),
+        multiline=("ingress",),
+    )
     if problems:
         raise ValidationError("; ".join(problems))
     issue = lock_issue(session, issue_id, expected_version)

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from tryggnews.content.views import BlockView, VariantSpec
+from tryggnews.content.text import text_problems
+from tryggnews.content.views import BlockView, IssueView, VariantSpec
 from tryggnews.render.markdown import link_allowed, markdown_tokens
 from tryggnews.render.model import (
     MANAGE_TOKEN_PLACEHOLDER,
@@ -147,6 +148,35 @@ def _focus_area_problems(block_lists: Iterable[Sequence[BlockView]]) -> list[str
 def _block_name(block: BlockView) -> str:
     title = block.title.strip()
     return f'block {block.id} "{title}"' if title else f"block {block.id}"
+
+
+def lint_texts(issue: IssueView, blocks: Sequence[BlockView]) -> list[str]:
+    """Control characters stored before the input checks refused them, each field named.
+
+    Checked before rendering: a NUL stops the MJML parser and a line break in the
+    subject cannot go into a header, so such an issue is not rendered at all.
+    """
+    problems = text_problems(
+        (
+            ("rubrik", issue.title),
+            ("ämnesrad", issue.subject),
+            ("förhandstext", issue.preheader),
+            ("ingress", issue.intro_md),
+        ),
+        multiline=("ingress",),
+    )
+    for block in blocks:
+        fields = (
+            ("rubrik", block.title),
+            ("text", block.body_md),
+            ("bild", block.image_url),
+            ("alt-text", block.image_alt),
+            ("knapplänk", block.cta_url),
+            ("knapptext", block.cta_label),
+        )
+        name = f"block {block.id}"
+        problems += [f"{name}: {p}" for p in text_problems(fields, multiline=("text",))]
+    return problems
 
 
 def lint_blocks(blocks: Sequence[BlockView]) -> list[str]:

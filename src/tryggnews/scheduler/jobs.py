@@ -57,7 +57,9 @@ def purge_unconfirmed_signups(
 # --- a whole pass --------------------------------------------------------------------------
 
 
-ALL_JOBS = frozenset({"retries", "fill", "sends", "reminders", "escalations", "quota", "purge"})
+ALL_JOBS = frozenset(
+    {"retries", "fill", "sends", "reminders", "escalations", "quota", "purge", "bounces"}
+)
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,18 @@ class PassContext:
     grace: timedelta
     purge_after: timedelta
     jobs: frozenset[str] = field(default_factory=lambda: ALL_JOBS)
+    # Reads the bounce mailbox (``bounce_mail``); None when no mailbox is configured.
+    bounces: Callable[[], list[Action]] | None = None
 
 
 def run_due_pass(context: PassContext) -> tuple[list[Action], dict[str, datetime]]:
     """Run the chosen jobs in a fixed order and mark approved issues ``scheduled``.
 
     Order: retries, evergreen fill, sends (so a filled issue goes out complete),
-    reminders, escalations, quota, purge. A job that fails unexpectedly is logged and
-    reported as an ``error`` action; the others still run. Without a schedule only
-    retries, sends and the purge run (the plan names every other recipient). Returns
+    reminders, escalations, quota, purge, bounces (when a bounce mailbox is set). A job
+    that fails unexpectedly is logged and reported as an ``error`` action; the others
+    still run. Without a schedule only retries, sends, the purge and bounces run (the
+    plan names every other recipient). Returns
     the actions and the upcoming sends (issue key → instant) for the runner's date jobs.
     """
     c = context
@@ -118,6 +123,8 @@ def run_due_pass(context: PassContext) -> tuple[list[Action], dict[str, datetime
             check_quota, sf, clock, schedule=schedule, notifier=notifier, grace=c.grace
         )
     steps["purge"] = partial(purge_unconfirmed_signups, sf, clock, older_than=c.purge_after)
+    if c.bounces is not None:
+        steps["bounces"] = c.bounces
     actions: list[Action] = []
     for name, step in steps.items():
         if name in c.jobs:

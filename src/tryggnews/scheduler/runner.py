@@ -39,10 +39,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
+from tryggnews.delivery.options import DeliveryOptions
+from tryggnews.delivery.verp import VerpAddresses
 from tryggnews.errors import TryggnewsError
 from tryggnews.planning.schedule import Schedule
 from tryggnews.publishing import Publisher
 from tryggnews.scheduler.actions import Action
+from tryggnews.scheduler.bounce_mail import BounceFetch, bounce_step
 from tryggnews.scheduler.jobs import ALL_JOBS, PassContext, run_due_pass
 from tryggnews.scheduler.lease import (
     SCHEDULER_LEASE,
@@ -107,6 +110,9 @@ class SchedulerParts:
     base_url: str
     grace: timedelta
     purge_after: timedelta
+    # VERP for scheduled sends, and the bounce mailbox read every pass (None: not configured).
+    verp: VerpAddresses | None = None
+    bounce_fetch: BounceFetch | None = None
 
 
 class ScheduleSource:
@@ -154,11 +160,13 @@ def run_pass(
                 signer=parts.signer,
                 worker_id=parts.worker_id,
                 batch_size=parts.batch_size,
+                options=DeliveryOptions(verp=parts.verp) if parts.verp is not None else None,
             ),
             notifier=notifier,
             grace=parts.grace,
             purge_after=parts.purge_after,
             jobs=jobs,
+            bounces=bounce_step(parts.session_factory, parts.clock, parts.bounce_fetch),
         )
         return run_due_pass(context)
     finally:

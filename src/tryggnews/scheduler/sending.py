@@ -20,6 +20,7 @@ from tryggnews.clock import Clock
 from tryggnews.content.approvals import ApprovalError
 from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.db.models import Delivery, DeliveryStatus, Issue, IssueStatus
+from tryggnews.delivery.options import DeliveryOptions
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.errors import LintError, TryggnewsError
 from tryggnews.planning.schedule import Schedule
@@ -44,6 +45,7 @@ class Sending:
     signer: TokenSigner
     worker_id: str
     batch_size: int
+    options: DeliveryOptions | None = None
 
     @cached_property
     def publisher(self) -> Publisher:
@@ -59,6 +61,7 @@ class Sending:
             worker_id=self.worker_id,
             batch_size=self.batch_size,
             require_approval=True,
+            options=self.options,
         )
 
 

@@ -1,7 +1,9 @@
 """Subscriber lists out: CSV that imports again unchanged, or JSON with every field.
 
 Rows stream from the database in batches, so a 50,000-person list never sits in
-memory. The CSV has exactly the columns ``import_plan.parse_csv`` reads.
+memory. The CSV has exactly the columns ``import_plan.parse_csv`` reads; a cell that a
+spreadsheet would run as a formula gets a ``'`` in front (``content.spreadsheet``),
+which the import takes off again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tryggnews.content.spreadsheet import neutralise_cell
 from tryggnews.db.models import Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.import_plan import COLUMNS
@@ -72,15 +75,15 @@ def export_subscribers(
         writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow(
-                (
-                    row.email,
-                    row.name or "",
-                    row.language,
-                    EXPORT_KEY_SEPARATOR.join(row.audiences),
-                    EXPORT_KEY_SEPARATOR.join(row.topics),
-                )
+            cells = (
+                row.email,
+                row.name or "",
+                row.language,
+                EXPORT_KEY_SEPARATOR.join(row.audiences),
+                EXPORT_KEY_SEPARATOR.join(row.topics),
             )
+            # Every cell, though only addresses and names can start like a formula.
+            writer.writerow([neutralise_cell(cell) for cell in cells])
             count += 1
         return count
     out.write("[")

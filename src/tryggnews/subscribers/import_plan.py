@@ -13,12 +13,13 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from tryggnews.content.spreadsheet import looks_like_formula, restore_cell
+from tryggnews.content.text import code_point, refused_character
 from tryggnews.content.vocabulary import DEFAULT_LANGUAGE, Vocabulary, check_keys
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.emails import normalise_email
@@ -77,6 +78,8 @@ class ImportPlan:
     rows: list[ImportRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     invalid_rows: int = 0
+    # Cells kept as they are but worth a look: text a spreadsheet would run as a formula.
+    warnings: list[RowProblem] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:
@@ -245,12 +248,27 @@ def parse_csv(path: Path, vocabulary: Vocabulary) -> ImportPlan:
                 continue
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines, and the ";;;;" rows Excel leaves at the end
+            # Our export quotes formula-like cells (CSV injection); take exactly that off.
+            cells = [restore_cell(cell) for cell in cells]
+            plan.warnings.extend(_formula_warnings(line, columns, cells))
             row, problems = _check_row(line, cells, columns, seen, vocabulary)
             if row is None:
                 _refuse(plan, problems)
             else:
                 plan.rows.append(row)
     return plan
+
+
+def _formula_warnings(line: int, columns: tuple[str, ...], cells: list[str]) -> list[RowProblem]:
+    reason = (
+        "starts like a spreadsheet formula; kept as text "
+        "(the export puts a ' in front so Excel does not run it)"
+    )
+    return [
+        RowProblem(line, column, _shorten(cell.strip()), reason)
+        for column, cell in zip(columns, cells, strict=False)
+        if looks_like_formula(cell.strip())
+    ]
 
 
 def _refuse(plan: ImportPlan, problems: list[RowProblem]) -> None:
@@ -290,9 +308,13 @@ def _check_row(
     if len(name) > MAX_NAME_CHARS:
         reason = f"longer than {MAX_NAME_CHARS} characters ({len(name)})"
         problems.append(RowProblem(line, "name", _shorten(name), reason))
-    elif any(unicodedata.category(char) == "Cc" for char in name):
+    elif (refused := refused_character(name)) is not None:
         # Names go into the To: header; a line break there could forge headers.
-        reason = "contains a line break or another control character"
+        position, char = refused
+        reason = (
+            f"contains a line break or another control character ({code_point(char)}) "
+            f"at character {position}"
+        )
         problems.append(RowProblem(line, "name", _shorten(name), reason))
 
     language = values.get("language", "").strip().lower() or DEFAULT_LANGUAGE

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
@@ -22,6 +22,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tryggnews.content.text import require_plain_text
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.errors import TryggnewsError, ValidationError
 from tryggnews.subscribers.import_plan import ImportPlan, ImportRow, RowProblem
@@ -68,6 +69,8 @@ class ImportResult:
     skipped: list[RowProblem]
     dry_run: bool
     refused: bool
+    # Kept but flagged: cells that start like a spreadsheet formula (line, column).
+    warnings: list[RowProblem] = field(default_factory=list)
 
     @property
     def written(self) -> bool:
@@ -123,6 +126,7 @@ def apply_import(
     source = source.strip()
     if not source or len(source) > MAX_SOURCE_CHARS:
         raise ValidationError(f"the import source must be 1–{MAX_SOURCE_CHARS} characters")
+    require_plain_text([("the import source", source)])
     refused = plan.invalid_rows > 0 and not skip_invalid
     result = ImportResult(
         totals=ImportTotals(invalid=plan.invalid_rows),
@@ -130,6 +134,7 @@ def apply_import(
         skipped=[],
         dry_run=dry_run,
         refused=refused,
+        warnings=list(plan.warnings),
     )
     for chunk in _chunks(plan.rows, chunk_size):
         events: list[dict[str, object]] = []

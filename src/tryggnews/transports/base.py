@@ -8,19 +8,27 @@ the ledger becomes ``sent`` only on an ``accepted`` result.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """One recipient's finished message: ``raw`` is exactly the bytes to send."""
+    """One recipient's finished message: ``raw`` is exactly the bytes to send.
+
+    ``envelope_from``, when set, is this message's envelope sender (a VERP
+    address, ``bounces+<token>@…``): the SMTP transport gives it as MAIL FROM
+    instead of its configured sender; the outbox writes it as a ``Return-Path``
+    line, as a delivering server would; Brevo sets its own Return-Path and
+    ignores it.
+    """
 
     delivery_id: int
     recipient: str
     message_id: str
     raw: bytes
+    envelope_from: str | None = None
 
 
 class SendStatus(enum.StrEnum):
@@ -39,6 +47,10 @@ class SendResult:
     detail: str = ""
 
 
+# Told each result as soon as the transport knows it (see ``Transport``).
+ResultCallback = Callable[[SendResult], None]
+
+
 class Transport(Protocol):
     """Sends batches of finished messages.
 
@@ -46,6 +58,14 @@ class Transport(Protocol):
     reports per-message trouble as results rather than exceptions; it raises
     (``TransportError``) only when it cannot send at all, e.g. refused
     credentials. ``close`` releases connections; the sender calls it once.
+
+    ``on_result``, when given, is called once with each result as soon as it is
+    known — before ``send`` returns or raises, and possibly from the transport's
+    own threads (an SMTP lane, a Brevo call), so it must be thread-safe, quick
+    and must not raise. The sender records accepted messages from it while the
+    batch is still on the wire, so a crash re-sends only what was on the wire
+    or answered since the last commit. The returned list (and the results a
+    ``TransportStoppedError`` carries) still holds every result.
 
     Optional: ``check(self) -> None`` tests the configuration (connect, log in,
     ask the API for the account) and raises ``TransportError`` naming the setting
@@ -55,6 +75,8 @@ class Transport(Protocol):
 
     name: str
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]: ...
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]: ...
 
     def close(self) -> None: ...

@@ -6,7 +6,7 @@ import mailbox
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.base import OutgoingMessage, ResultCallback, SendResult, SendStatus
 
 
 class MaildirTransport:
@@ -27,19 +27,26 @@ class MaildirTransport:
             (self.path / sub).mkdir(parents=True, exist_ok=True)
         self._box = mailbox.Maildir(self.path, create=True)
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         results: list[SendResult] = []
         for message in batch:
+            raw = message.raw
+            if message.envelope_from:
+                # What a delivering server adds from MAIL FROM: shows the VERP address.
+                raw = b"Return-Path: <" + message.envelope_from.encode("ascii") + b">\n" + raw
             try:
-                self._box.add(message.raw)
+                self._box.add(raw)
             except OSError as exc:
-                results.append(
-                    SendResult(
-                        message.delivery_id, SendStatus.RETRY, f"maildir write failed: {exc}"
-                    )
+                result = SendResult(
+                    message.delivery_id, SendStatus.RETRY, f"maildir write failed: {exc}"
                 )
             else:
-                results.append(SendResult(message.delivery_id, SendStatus.ACCEPTED))
+                result = SendResult(message.delivery_id, SendStatus.ACCEPTED)
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
         return results
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tryggnews import wiring
 from tryggnews.clock import Clock, SystemClock
@@ -25,6 +26,8 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
+# One year, as the HSTS preload list asks; subdomains are the kommun's to decide, not ours.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 def create_app(
@@ -52,7 +55,14 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, which expires
         TEMPLATES_AUTO_RELOAD=False,
     )
+    if settings.proxy_count:
+        # Behind a reverse proxy the socket's address is the proxy's: take the client's from
+        # the X-Forwarded-* headers the trusted proxies set (login throttling needs it).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
+        )
     csrf.init_app(app)
+    hsts = secure and settings.hsts
     app.extensions[EXTENSION] = WebContext(
         settings=settings,
         vocabulary=vocabulary or wiring.vocabulary(settings),
@@ -73,6 +83,8 @@ def create_app(
         # (Same-origin, not no-referrer: Flask-WTF's CSRF check over HTTPS needs a Referer.)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response
 
     @app.get("/healthz")

@@ -7,10 +7,13 @@ It is a machine-to-machine endpoint: no cookie, no CSRF token, JSON answers.
   ``Authorization: Bearer SECRET`` (preferred: a query string ends up in access
   logs) or as ``?token=SECRET`` for providers that can only call a URL. With no
   secret set the endpoint does not exist (404): never open by accident.
-* Wrong secret → 403, malformed JSON or an event without its fields → 400; in
-  both cases nothing changes. Otherwise every event is applied in one
-  transaction (``delivery.bounces.apply_reports``), once: a replay answers 200
-  and changes nothing. Events we do not act on are counted and ignored.
+* Wrong secret → 403; a body over ``MAX_BODY_BYTES``, JSON nested too deep to
+  read, malformed JSON or an event without its fields → 400; in all these cases
+  nothing changes. Otherwise every event is applied in one transaction
+  (``delivery.bounces.apply_reports``), once: a replay answers 200 and changes
+  nothing. An event is applied only to the delivery its Message-ID names and only
+  when the event's address is that delivery's recipient; the others are recorded
+  and counted as ``unmatched``. Events we do not act on are counted and ignored.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ BREVO_EVENTS = {
 # Brevo echoes the custom header each message version carried (our Message-ID).
 CUSTOM_FIELD = "X-Mailin-custom"
 MAX_REASON = 500
+# Brevo posts one event, or a batch of a few hundred (~1 KB each): far below this.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def brevo_reports(payload: Any) -> tuple[list[DeliveryReport], int]:
@@ -122,10 +127,17 @@ def brevo() -> tuple[Response, int]:
         return _answer(404, error="not found")
     if not _authorised(secret):
         return _answer(403, error="wrong or missing webhook secret")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _answer(400, error=f"the body is over {MAX_BODY_BYTES} bytes")
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _answer(400, error=f"the body is over {MAX_BODY_BYTES} bytes")
     try:
-        payload = json.loads(request.get_data(cache=False))
+        payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _answer(400, error="the body is not JSON")
+    except RecursionError:
+        return _answer(400, error="the JSON is nested too deeply")
     try:
         reports, ignored = brevo_reports(payload)
     except ValidationError as exc:

@@ -6,6 +6,7 @@ Tables are plural, classes singular.
 """
 
 from tryggnews.db.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
+from tryggnews.db.models.bounce_mail import BounceMessage
 from tryggnews.db.models.content import (
     Block,
     BlockStatus,
@@ -16,7 +17,7 @@ from tryggnews.db.models.content import (
     IssueVariant,
     Organisation,
 )
-from tryggnews.db.models.editors import Approval, AuditEvent, User, UserRole
+from tryggnews.db.models.editors import Approval, AuditEvent, EditorSession, User, UserRole
 from tryggnews.db.models.ledger import (
     OUTSTANDING_DELIVERY_STATES,
     Delivery,
@@ -40,10 +41,12 @@ __all__ = [
     "Base",
     "Block",
     "BlockStatus",
+    "BounceMessage",
     "ConsentEvent",
     "ConsentEventKind",
     "Delivery",
     "DeliveryStatus",
+    "EditorSession",
     "FocusArea",
     "Issue",
     "IssueBlock",

@@ -38,6 +38,8 @@ class IssueStatus(enum.StrEnum):
     PAUSED = "paused"
     HELD = "held"
     SENT = "sent"
+    # Its messages could not be built (see ``Issue.failure_reason``); an edit makes it a draft.
+    FAILED = "failed"
 
 
 class Organisation(Base):
@@ -113,6 +115,8 @@ class Issue(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     # Why the scheduler did not send it (not approved at send time, missed the grace period).
     hold_reason: Mapped[str | None] = mapped_column(Text)
+    # Why its messages could not be built (status ``failed``), for editors and admins.
+    failure_reason: Mapped[str | None] = mapped_column(Text)
 
     placements: Mapped[list[IssueBlock]] = relationship(
         order_by="IssueBlock.position", cascade="all, delete-orphan", back_populates="issue"

@@ -51,6 +51,27 @@ class User(Base):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
+class EditorSession(Base):
+    """One signed-in browser: the cookie holds a random id, this row its SHA-256.
+
+    Checked on every request; a row with ``revoked_at`` set, an inactive account or a
+    ``last_seen_at`` older than the idle limit opens nothing. Logout revokes the row,
+    a password change, disabling and "sign out everywhere" revoke all of a user's.
+    """
+
+    __tablename__ = "editor_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # hex SHA-256 of the random id in the cookie: a copy of this table opens nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    # Why it ended: logout, idle, password-changed, disabled, signed-out-everywhere.
+    revoked_reason: Mapped[str | None] = mapped_column(String(30))
+
+
 class Approval(Base):
     """One organisation's yes to one version of an issue.
 

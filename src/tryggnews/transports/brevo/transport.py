@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import requests
 
 from tryggnews.errors import ConfigError, TransportError
-from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.base import OutgoingMessage, ResultCallback, SendResult, SendStatus
 from tryggnews.transports.brevo.payload import BrevoVersion, payload_for, version_from_message
 from tryggnews.transports.brevo.replies import (
     explain_refusal,
@@ -167,9 +167,12 @@ class BrevoTransport:
                 )
             raise TransportError(explain_refusal(status, read_brevo_message(response), url))
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         """One result per message. Raises ``TransportStoppedError`` (carrying the
-        answers already got) when Brevo refuses the send as a whole."""
+        answers already got) when Brevo refuses the send as a whole. ``on_result``
+        hears each call's answers when that call is done, from the call's thread."""
         results: list[SendResult] = []
         versions: list[BrevoVersion] = []
         for message in batch:
@@ -178,14 +181,24 @@ class BrevoTransport:
             except (ValueError, LookupError, AttributeError) as exc:
                 # A message the parser cannot read fails alone; the batch goes on.
                 results.append(make_result(message, SendStatus.FAILED, f"not sendable: {exc}"))
+                if on_result is not None:
+                    on_result(results[-1])
         calls = list(self._calls(versions))
         state = _SendState()
+
+        def deliver(call: list[BrevoVersion]) -> list[SendResult]:
+            answered = self._deliver(call, state)
+            if on_result is not None:
+                for result in answered:
+                    on_result(result)
+            return answered
+
         if len(calls) > 1 and self.connections > 1:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.connections, thread_name_prefix="brevo")
-            answers = list(self._pool.map(lambda call: self._deliver(call, state), calls))
+            answers = list(self._pool.map(deliver, calls))
         else:
-            answers = [self._deliver(call, state) for call in calls]
+            answers = [deliver(call) for call in calls]
         for answer in answers:
             results += answer
         if state.stopped is not None:

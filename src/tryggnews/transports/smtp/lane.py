@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from tryggnews.errors import TransportError
-from tryggnews.transports.base import OutgoingMessage, SendResult, SendStatus
+from tryggnews.transports.base import OutgoingMessage, ResultCallback, SendResult, SendStatus
 from tryggnews.transports.smtp.protocol import (
     SmtpConfig,
     StopReply,
@@ -82,24 +82,35 @@ class Lane:
 
     # --- sending ------------------------------------------------------------------
 
-    def drain(self, messages: Iterator[OutgoingMessage], stop: threading.Event) -> list[SendResult]:
+    def drain(
+        self,
+        messages: Iterator[OutgoingMessage],
+        stop: threading.Event,
+        on_result: ResultCallback | None = None,
+    ) -> list[SendResult]:
         """Send messages pulled from ``messages`` until it is empty, the send stops,
-        or this lane cannot connect. Raises ``StopReply`` (after setting ``stop``)."""
+        or this lane cannot connect, telling ``on_result`` (from this thread) of each
+        answer as it comes. Raises ``StopReply`` (after setting ``stop``)."""
         results: list[SendResult] = []
         while not stop.is_set():
             message = self._t.next_message(messages)
             if message is None:
                 break
+            unreachable = False
             try:
                 results.append(self.deliver(message))
             except _Unreachable as exc:
                 results.append(SendResult(message.delivery_id, SendStatus.RETRY, str(exc)))
-                break
+                unreachable = True
             except StopReply:
                 stop.set()
                 self.drop()
                 self._t.record_partial(results)
                 raise
+            if on_result is not None:
+                on_result(results[-1])
+            if unreachable:
+                break
         return results
 
     def deliver(self, message: OutgoingMessage) -> SendResult:
@@ -108,7 +119,8 @@ class Lane:
             smtp = self._connected()
             try:
                 code, reply = smtp.mail(
-                    self._t.config.envelope_from, self._t.mail_options(smtp, raw)
+                    message.envelope_from or self._t.config.envelope_from,
+                    self._t.mail_options(smtp, raw),
                 )
             except smtplib.SMTPServerDisconnected as exc:
                 self.drop()

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tryggnews.errors import ConfigError, TransportError
-from tryggnews.transports.base import OutgoingMessage, SendResult
+from tryggnews.transports.base import OutgoingMessage, ResultCallback, SendResult
 from tryggnews.transports.dkim import DkimSigner
 from tryggnews.transports.errors import TransportStoppedError
 from tryggnews.transports.smtp.lane import Lane
@@ -111,9 +111,12 @@ class SmtpTransport:
             raise TransportError(self._explain(exc)) from None
         self._checked = True
 
-    def send(self, batch: Sequence[OutgoingMessage]) -> list[SendResult]:
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         """One result per message; raises ``TransportStoppedError`` on a 5.7.x or
-        refused credentials, carrying the results it got before stopping."""
+        refused credentials, carrying the results it got before stopping. Each lane
+        tells ``on_result`` of each answer from its own thread as it comes."""
         messages = iter(batch)
         stop = threading.Event()
         self._partial = []
@@ -121,11 +124,13 @@ class SmtpTransport:
         lanes = self._lanes if len(batch) > 1 else self._lanes[:1]
         try:
             if len(lanes) == 1:
-                results = lanes[0].drain(messages, stop)
+                results = lanes[0].drain(messages, stop, on_result)
             else:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(len(self._lanes), thread_name_prefix="smtp")
-                futures = [self._pool.submit(lane.drain, messages, stop) for lane in lanes]
+                futures = [
+                    self._pool.submit(lane.drain, messages, stop, on_result) for lane in lanes
+                ]
                 failure: StopReply | None = None
                 for future in futures:
                     try:
@@ -141,6 +146,8 @@ class SmtpTransport:
         # Every lane gave up (the server went away): the rest waits for a retry.
         for message in messages:
             results.append(make_retry(message, "not attempted: no connection to the mail server"))
+            if on_result is not None:
+                on_result(results[-1])
         return results
 
     def close(self) -> None:

@@ -1,4 +1,11 @@
-"""Logging in and out, and choosing a password through a link."""
+"""Logging in and out, and choosing a password through a link.
+
+Throttling (``services``): at most ``LOGIN_ATTEMPTS_PER_ADDRESS`` attempts per client
+address in ``LOGIN_WINDOW``, and ``MAX_FAILED_LOGINS`` failures per (typed address,
+client) in ``LOCK_MINUTES``; both answer 429 with the same text, for known and
+unknown addresses alike. The account lock in the database applies only to a client
+that has itself failed for that address, so a stranger cannot lock an editor out.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +44,10 @@ def login_page() -> str | Response | tuple[str, int]:
         return render_template("editor/login.html", next=target, email="")
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
-    if not services().login_limiter.allow(request.remote_addr or "?"):
+    client = request.remote_addr or "?"
+    tries = f"{email.lower()}|{client}"
+    limits = services()
+    if limits.login_failures.over(tries) or not limits.login_limiter.allow(client):
         return (
             render_template(
                 "editor/login.html",
@@ -50,11 +60,14 @@ def login_page() -> str | Response | tuple[str, int]:
         )
     database = db()
     try:
-        user = authenticate(database, email, password, now=now())
+        failed_before = limits.login_failures.count(tries) > 0
+        user = authenticate(database, email, password, now=now(), lock_applies=failed_before)
     except LoginError as exc:
         database.commit()  # keep the failure count and the log entry
+        limits.login_failures.note(tries)
         return render_template("editor/login.html", next=target, email=email, error=str(exc)), 401
     database.commit()
+    limits.login_failures.forget(tries)
     login(user)
     return redirect(safe_next(target))
 

@@ -2,13 +2,16 @@
 
 Every view under the editor blueprint needs a logged-in, active editor unless it is
 marked ``@public`` (the login and set-password pages, the media files); views of the
-admin blueprints need an administrator. A session lives in Flask's signed cookie
-and ends after ``session_hours`` without activity, when the password changes, or
-when the account is disabled — checked against the database on every request.
+admin blueprints need an administrator. Flask's signed cookie carries only a random
+session id (and the CSRF token); the session itself is a row in ``editor_sessions``
+(``editors.sessions``), checked on every request. It ends after ``session_hours``
+without activity, on logout, when the password changes, when the account is
+disabled, and when an administrator signs the person out everywhere.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -19,7 +22,13 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from tryggnews.db.models import User, UserRole
-from tryggnews.editors.accounts import session_stamp
+from tryggnews.editors.sessions import (
+    RevokeReason,
+    SessionState,
+    check_session,
+    open_session,
+    revoke_session,
+)
 from tryggnews.web.context import web_context
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,16 +65,28 @@ def current_user() -> User:
     return user
 
 
+def _idle() -> timedelta:
+    return timedelta(hours=web_context().settings.session_hours)
+
+
 def login(user: User) -> None:
+    """Open a server-side session for ``user`` (committed) and put its id in the cookie."""
     # A fresh session on login: nothing from before (a fixed session id) carries over.
     session.clear()
+    database = db()
+    token = open_session(database, user, now=now(), idle=_idle())
+    database.commit()
     session.permanent = True
-    session["uid"] = user.id
-    session["stamp"] = session_stamp(user)
-    session["seen"] = now().timestamp()
+    session["sid"] = token
 
 
 def logout() -> None:
+    """End this browser's session on the server too, so a copied cookie opens nothing."""
+    token = session.get("sid")
+    if isinstance(token, str):
+        database = db()
+        revoke_session(database, token, now=now(), reason=RevokeReason.LOGOUT)
+        database.commit()
     session.clear()
 
 
@@ -91,35 +112,36 @@ def require_admin() -> None:
 
 
 def _session_user() -> User | None:
-    uid = session.get("uid")
-    if not isinstance(uid, int):
+    token = session.get("sid")
+    if not isinstance(token, str):
         return None
-    settings = web_context().settings
-    seen = session.get("seen")
-    moment = now()
-    idle = timedelta(hours=settings.session_hours)
-    if not isinstance(seen, int | float) or moment.timestamp() - seen > idle.total_seconds():
+    database = db()
+    checked = check_session(database, token, now=now(), idle=_idle())
+    if database.dirty:
+        database.commit()  # the activity time, or the end of an idle session
+    if checked.user is None:
         session.clear()
-        flash("Du har loggats ut eftersom du inte har varit aktiv på ett tag. Logga in igen.")
+        if checked.state is SessionState.IDLE:
+            flash("Du har loggats ut eftersom du inte har varit aktiv på ett tag. Logga in igen.")
         return None
-    user = db().get(User, uid)
-    if user is None or not user.active or session.get("stamp") != session_stamp(user):
-        session.clear()
-        return None
-    session["seen"] = moment.timestamp()
-    return user
+    return checked.user
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after login: only a path inside the workspace, never another site."""
+    """Where to go after login: only a path inside the workspace, never another site.
+
+    Anything else — another host, a scheme, a backslash, a line break or any other
+    control character (which would break the Location header) — goes to the dashboard.
+    """
     parts = urlsplit(target or "")
     if (
         target
         and not parts.scheme
         and not parts.netloc
-        and parts.path.startswith("/redaktion")
+        and (parts.path == "/redaktion" or parts.path.startswith("/redaktion/"))
         and not target.startswith("//")
         and "\\" not in target
+        and not any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in target)
     ):
         return target
     return url_for("editor.dashboard.index")

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from tryggnews.content import audit
 from tryggnews.delivery.message import MessageTemplate
+from tryggnews.errors import LintError, TemplateError
 from tryggnews.render.model import RenderedVariant
 from tryggnews.transports.base import OutgoingMessage, SendStatus
 from tryggnews.web.context import web_context
@@ -31,8 +32,26 @@ MESSAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; "
     "frame-ancestors 'self'; sandbox"
 )
+TEST_UNBUILDABLE = (
+    "Testmeddelandet kunde inte byggas: ett värde går inte att sätta i e-postens huvud. "
+    "Kontrollera ämnesraden och namnet på ditt konto."
+)
 # Valid token characters, so the message builds exactly as a real one does.
 TEST_TOKEN = "forhandsgranskning"  # noqa: S105 (a stand-in shown in links, not a secret)
+
+
+@bp.errorhandler(LintError)
+@bp.errorhandler(TemplateError)
+def cannot_render(error: LintError | TemplateError) -> tuple[str, int]:
+    """A text with a control character (or a template fault): say what to fix, never 500."""
+    problems = error.problems if isinstance(error, LintError) else [str(error)]
+    key = (request.view_args or {}).get("key", "")
+    return render_template(
+        "editor/message.html",
+        title="Utskicket kan inte visas eller skickas som test",
+        message="Rätta detta först: " + "; ".join(problems),
+        back_url=url_for("editor.issues.show", key=key) if key else None,
+    ), 422
 
 
 def _audience() -> str:
@@ -85,24 +104,32 @@ def send_test(key: str) -> Response:
     variant = _variant(key, audience)
     variant = replace(variant, subject=f"[Test] {variant.subject}")
     messages = services().publisher().messages
-    template = MessageTemplate.from_variant(
-        variant,
-        sender_name=messages.sender_name,
-        sender_address=messages.sender_address,
-        list_id_domain=messages.list_id_domain,
-        unsubscribe_address=messages.unsubscribe_address,
-        base_url=messages.base_url,
-        feedback_id=f"{issue.key}:test:trygg",
-    )
+    try:
+        template = MessageTemplate.from_variant(
+            variant,
+            sender_name=messages.sender_name,
+            sender_address=messages.sender_address,
+            list_id_domain=messages.list_id_domain,
+            unsubscribe_address=messages.unsubscribe_address,
+            base_url=messages.base_url,
+            feedback_id=f"{issue.key}:test:trygg",
+        )
+    except ValueError as exc:
+        flash(f"{TEST_UNBUILDABLE} (Tekniskt: {exc})", "error")
+        return redirect(url_for("editor.preview.show", key=key, malgrupp=audience))
     message_id = f"<test.{secrets.token_hex(12)}@{messages.message_id_domain}>"
-    raw = template.build(
-        to_address=user.email,
-        to_name=user.name or None,
-        manage_token=TEST_TOKEN,
-        unsubscribe_token=TEST_TOKEN,
-        message_id=message_id,
-        date=now(),
-    )
+    try:
+        raw = template.build(
+            to_address=user.email,
+            to_name=user.name or None,
+            manage_token=TEST_TOKEN,
+            unsubscribe_token=TEST_TOKEN,
+            message_id=message_id,
+            date=now(),
+        )
+    except ValueError as exc:  # a name or address stored before the input checks
+        flash(f"{TEST_UNBUILDABLE} (Tekniskt: {exc})", "error")
+        return redirect(url_for("editor.preview.show", key=key, malgrupp=audience))
     results = web_context().transport.send(
         [OutgoingMessage(delivery_id=0, recipient=user.email, message_id=message_id, raw=raw)]
     )

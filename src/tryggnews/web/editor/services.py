@@ -14,9 +14,11 @@ from flask import current_app
 from tryggnews import wiring
 from tryggnews.content.views import issue_view
 from tryggnews.db.models import Issue
+from tryggnews.editors.accounts import LOCK_MINUTES, MAX_FAILED_LOGINS
 from tryggnews.editors.mail import Notice, send_notices
 from tryggnews.planning.schedule import Schedule
 from tryggnews.publishing import Publisher
+from tryggnews.render.lint import lint_texts
 from tryggnews.web.context import web_context
 from tryggnews.web.editor.ratelimit import AttemptLimiter
 
@@ -31,6 +33,10 @@ class EditorServices:
         self.vocabulary = context.vocabulary
         self.login_limiter = AttemptLimiter(
             context.clock, limit=LOGIN_ATTEMPTS_PER_ADDRESS, window=LOGIN_WINDOW
+        )
+        # Failures per (typed address, client): the same number as the account lock.
+        self.login_failures = AttemptLimiter(
+            context.clock, limit=MAX_FAILED_LOGINS, window=timedelta(minutes=LOCK_MINUTES)
         )
         self._lock = threading.Lock()
         self._publisher: Publisher | None = None
@@ -60,6 +66,9 @@ class EditorServices:
         """
         publisher = self.publisher()
         blocks = publisher.blocks_of(issue)
+        refused = lint_texts(issue_view(issue), blocks)
+        if refused:  # not rendered: a NUL stops the MJML parser
+            return refused
         spec = publisher.planner(blocks).variant_for(list(self.vocabulary.audiences), ())
         return publisher.lint(publisher.render(issue_view(issue), [spec]), blocks)
 

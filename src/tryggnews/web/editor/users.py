@@ -1,4 +1,5 @@
-"""Accounts for administrators: add, disable, enable, unlock, send a set-password link."""
+"""Accounts for administrators: add, disable, enable, unlock, send a set-password link,
+sign a person out everywhere."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tryggnews.editors.accounts import (
     create_user,
     list_users,
     set_active,
+    sign_out_everywhere,
     unlock,
 )
 from tryggnews.editors.mail import password_link_notice
@@ -118,6 +120,15 @@ def active(user_id: int) -> Response:
     set_active(db(), user, enable, actor=current_user().email, now=now())
     db().commit()
     flash(f"{user.email} är {'aktiverad' if enable else 'inaktiverad'}.", "ok")
+    return redirect(url_for("editor.users.index"))
+
+
+@bp.post("/<int:user_id>/logga-ut-overallt", endpoint="sign_out_everywhere")
+def sign_out(user_id: int) -> Response:
+    user = _user(user_id)
+    ended = sign_out_everywhere(db(), user, actor=current_user().email, now=now())
+    db().commit()
+    flash(f"{user.email} är utloggad överallt ({ended} inloggningar avslutades).", "ok")
     return redirect(url_for("editor.users.index"))
 
 
