@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -20,6 +21,8 @@ from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.delivery.bounce_mail import BounceRules
 from tryggnews.delivery.bounce_mailbox import BounceMailbox, MailboxConfig, open_mailbox
+from tryggnews.delivery.options import DeliveryOptions
+from tryggnews.delivery.ratelimit import RateLimiter, SystemTicker
 from tryggnews.delivery.verp import VerpAddresses
 from tryggnews.errors import ConfigError
 from tryggnews.planning.schedule import Schedule, load_schedule
@@ -134,6 +137,32 @@ def verp(settings: Settings) -> VerpAddresses | None:
         raise ConfigError(str(exc)) from None
 
 
+def delivery_options(
+    settings: Settings,
+    *,
+    stop: Callable[[], bool] | None = None,
+    ticker: SystemTicker | None = None,
+) -> DeliveryOptions:
+    """How this process sends, from the settings: pacing, redirect, retries, lease,
+    suppression of hard bounces and VERP. Build it once per process, so one rate
+    limiter paces everything the process sends (``issue send``, a worker, the scheduler).
+    """
+    limited = settings.send_rate or settings.send_hourly_cap
+    return DeliveryOptions(
+        limiter=RateLimiter(
+            settings.send_rate, settings.send_hourly_cap, ticker=ticker or SystemTicker()
+        )
+        if limited
+        else None,
+        redirect_to=settings.redirect_all_to or None,
+        give_up_after=timedelta(hours=settings.send_give_up_hours),
+        lease=timedelta(seconds=settings.send_lease_seconds),
+        suppression_key=settings.require_secret_key(),
+        stop=stop,
+        verp=verp(settings),
+    )
+
+
 def bounce_mailbox_config(settings: Settings) -> MailboxConfig:
     return MailboxConfig(
         maildir=settings.bounce_maildir,
@@ -185,6 +214,6 @@ def scheduler_parts(engine: Engine, settings: Settings, clock: Clock) -> Schedul
         base_url=settings.base_url,
         grace=timedelta(hours=settings.send_grace_hours),
         purge_after=timedelta(days=settings.purge_unconfirmed_days),
-        verp=verp(settings),
+        options=delivery_options(settings),
         bounce_fetch=BounceFetch(mailbox, bounce_rules(settings)) if mailbox.configured else None,
     )

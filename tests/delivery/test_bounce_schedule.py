@@ -33,14 +33,14 @@ def test_a_pass_reads_the_bounce_maildir_when_configured(
         )
     )
     plain = wiring.scheduler_parts(engine, settings, SystemClock())
-    assert plain.bounce_fetch is None and plain.verp is None
+    assert plain.bounce_fetch is None and plain.options is not None and plain.options.verp is None
     assert run_pass(plain, None, frozenset({"bounces"}))[0] == []
 
     configured = dataclasses.replace(
         settings, bounce_maildir=str(maildir), bounce_address=BOUNCE_ADDRESS
     )
     parts = wiring.scheduler_parts(engine, configured, SystemClock())
-    assert parts.verp is not None
+    assert parts.options is not None and parts.options.verp is not None
     actions, _ = run_pass(parts, None, frozenset({"bounces"}))
     assert [a.kind for a in actions] == ["bounces"]
     assert actions[0].detail.startswith("hard 1, soft 0")

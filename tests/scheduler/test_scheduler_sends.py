@@ -5,6 +5,7 @@ beyond it; failing lint holds it; due retry rows are resent."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,8 +35,19 @@ from tryggnews.clock import Clock, FixedClock
 from tryggnews.config import Settings
 from tryggnews.content.approvals import lock_issue, record_edit
 from tryggnews.content.issues import get_issue
-from tryggnews.db.models import Delivery, DeliveryStatus, Issue, IssueStatus, Notification
+from tryggnews.db.models import (
+    Delivery,
+    DeliveryStatus,
+    Issue,
+    IssueStatus,
+    Notification,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+)
 from tryggnews.scheduler.runner import SchedulerParts
+from tryggnews.transports.base import OutgoingMessage, ResultCallback, SendResult, SendStatus
+from tryggnews.transports.outbox import MaildirTransport
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SEND_AT = datetime(2027, 2, 15, 8, 0, tzinfo=STOCKHOLM)
@@ -244,3 +256,47 @@ def test_an_edit_between_the_check_and_the_send_holds_the_issue_and_sends_nothin
         assert session.scalars(select(Delivery)).all() == []
     held = notices(settings, "held:2027-1")
     assert recipients(held) == sorted([POLIS_CHIEF, KOMMUN_CHIEF, ADMIN])
+
+
+class RefusingOneAddress:
+    """A Maildir outbox whose mail server says "no such user" (5.1.1) for one address."""
+
+    name = "refusing-outbox"
+
+    def __init__(self, path: Path, refused: str) -> None:
+        self.inner = MaildirTransport(path)
+        self.refused = refused
+
+    def send(
+        self, batch: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
+        refused = [m for m in batch if m.recipient == self.refused]
+        results = [
+            SendResult(m.delivery_id, SendStatus.BOUNCED, "550 5.1.1 no such user") for m in refused
+        ]
+        results += self.inner.send([m for m in batch if m.recipient != self.refused])
+        return results
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_hard_bounce_during_a_scheduled_send_suppresses_the_address(
+    tmp_path: Path, engine: Engine, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    # The scheduler sends with the same options as `issue send`: a 5.1.1 answer marks the
+    # person bounced and keeps the address out of every later import and send.
+    parts, _clock = setup(tmp_path, engine, settings, session_factory)
+    refusing = RefusingOneAddress(settings.outbox_dir, "person1@example.org")
+    parts = dataclasses.replace(parts, make_transport=lambda: refusing)
+    assert kinds(one_pass(parts)) == ["sent 2027-1"]
+    with session_factory() as session:
+        person = session.scalars(
+            select(Subscriber).where(Subscriber.email == "person1@example.org")
+        ).one()
+        assert person.status == SubscriberStatus.BOUNCED
+        assert session.scalars(select(Suppression)).all() != []
+    assert recipients(newsletters(settings, SUBJECT)) == [
+        "person0@example.org",
+        "person2@example.org",
+    ]

@@ -10,7 +10,7 @@ import click
 from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.issue import issue
-from tryggnews.cli.sending import delivery_options, stop_on_signal, warn, warn_about_sending
+from tryggnews.cli.sending import stop_on_signal, warn, warn_about_sending
 from tryggnews.clock import SystemClock
 from tryggnews.content.issues import get_issue
 from tryggnews.delivery.control import pause_sending, resume_sending
@@ -47,7 +47,7 @@ def worker(app: AppContext, once: bool, poll: float) -> None:
         with stop_on_signal(ticker) as stop:
             warn_about_sending(settings, transport)
             check_transport(transport)
-            options = delivery_options(settings, stop=stop, ticker=ticker)
+            options = wiring.delivery_options(settings, stop=stop.is_set, ticker=ticker)
             click.echo(f"Worker {worker_id} sending through {transport.name}.", err=True)
 
             def deliver(issue_id: int) -> SendSummary:

@@ -10,7 +10,6 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from types import FrameType
 
 import click
@@ -23,28 +22,9 @@ from tryggnews.cli.base import AppContext
 from tryggnews.cli.progress import progress_bar
 from tryggnews.clock import SystemClock
 from tryggnews.config import Settings
-from tryggnews.delivery.options import DeliveryOptions
-from tryggnews.delivery.ratelimit import RateLimiter, SystemTicker
+from tryggnews.delivery.ratelimit import SystemTicker
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.transports.base import Transport
-
-
-def delivery_options(
-    settings: Settings, *, stop: threading.Event, ticker: SystemTicker
-) -> DeliveryOptions:
-    """How this process sends, from the settings; one limiter for the process's life."""
-    limited = settings.send_rate or settings.send_hourly_cap
-    return DeliveryOptions(
-        limiter=RateLimiter(settings.send_rate, settings.send_hourly_cap, ticker=ticker)
-        if limited
-        else None,
-        redirect_to=settings.redirect_all_to or None,
-        give_up_after=timedelta(hours=settings.send_give_up_hours),
-        lease=timedelta(seconds=settings.send_lease_seconds),
-        suppression_key=settings.require_secret_key(),
-        stop=stop.is_set,
-        verp=wiring.verp(settings),
-    )
 
 
 def warn(message: str) -> None:
@@ -106,7 +86,7 @@ def send_with_progress(app: AppContext, issue_ref: str, *, require_approval: boo
                 batch_size=settings.send_batch_size,
                 on_start=bar.start,
                 progress=bar.advance,
-                options=delivery_options(settings, stop=stop, ticker=ticker),
+                options=wiring.delivery_options(settings, stop=stop.is_set, ticker=ticker),
                 require_approval=require_approval,
             )
     finally:

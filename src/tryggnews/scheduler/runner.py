@@ -40,7 +40,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
 from tryggnews.delivery.options import DeliveryOptions
-from tryggnews.delivery.verp import VerpAddresses
 from tryggnews.errors import TryggnewsError
 from tryggnews.planning.schedule import Schedule
 from tryggnews.publishing import Publisher
@@ -110,8 +109,9 @@ class SchedulerParts:
     base_url: str
     grace: timedelta
     purge_after: timedelta
-    # VERP for scheduled sends, and the bounce mailbox read every pass (None: not configured).
-    verp: VerpAddresses | None = None
+    # How scheduled sends behave (the same options `issue send` and workers use: rate,
+    # retries, lease, suppression, VERP), and the bounce mailbox read every pass.
+    options: DeliveryOptions | None = None
     bounce_fetch: BounceFetch | None = None
 
 
@@ -160,7 +160,7 @@ def run_pass(
                 signer=parts.signer,
                 worker_id=parts.worker_id,
                 batch_size=parts.batch_size,
-                options=DeliveryOptions(verp=parts.verp) if parts.verp is not None else None,
+                options=parts.options,
             ),
             notifier=notifier,
             grace=parts.grace,
