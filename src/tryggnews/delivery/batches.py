@@ -50,6 +50,24 @@ class Prepared:
     stopped: bool = False
 
 
+@dataclass(frozen=True)
+class _BatchRows:
+    """Who each claimed row is and which Message-ID it got: looked up by every group
+    of answers, so built once per batch rather than once per group."""
+
+    message_ids: dict[int, str]
+    subscribers: dict[int, int]
+
+    @classmethod
+    def of(
+        cls, claimed: Sequence[ClaimedDelivery], messages: Sequence[OutgoingMessage]
+    ) -> _BatchRows:
+        return cls(
+            message_ids={m.delivery_id: m.message_id for m in messages},
+            subscribers={c.delivery_id: c.subscriber_id for c in claimed},
+        )
+
+
 class Batch:
     """Claiming, sending and recording one batch; the ledger transactions are short."""
 
@@ -109,7 +127,7 @@ class Batch:
         re-raised.
         """
         recorder = ResultRecorder(
-            partial(self._write, claimed, messages),
+            partial(self._write, _BatchRows.of(claimed, messages)),
             [c.delivery_id for c in claimed],
             every=self.options.record_every,
             interval=self.options.record_interval,
@@ -127,19 +145,14 @@ class Batch:
         recorder.finish(results)
         return results
 
-    def _write(
-        self,
-        claimed: Sequence[ClaimedDelivery],
-        messages: Sequence[OutgoingMessage],
-        results: list[SendResult],
-    ) -> None:
+    def _write(self, rows: _BatchRows, results: list[SendResult]) -> None:
         """One group of answers in one short transaction, again on a fresh
         connection if the database connection was lost."""
 
         def attempt() -> None:
             with self.session_factory.begin() as session:
                 relax_durability(session)
-                self.record(session, results, claimed, messages)
+                self.record(session, results, rows)
 
         with_reconnect(attempt, what=f"recording the answers for issue {self.issue_key}")
 
@@ -170,29 +183,22 @@ class Batch:
 
         with_reconnect(release, what=f"handing back a batch of issue {self.issue_key}")
 
-    def record(
-        self,
-        session: Session,
-        results: Sequence[SendResult],
-        claimed: Sequence[ClaimedDelivery],
-        messages: Sequence[OutgoingMessage],
-    ) -> None:
+    def record(self, session: Session, results: Sequence[SendResult], rows: _BatchRows) -> None:
         now = self.clock.now()
         record_results(
             session,
             results,
             now=now,
             worker_id=self.worker_id,
-            message_ids={m.delivery_id: m.message_id for m in messages},
+            message_ids=rows.message_ids,
             give_up_after=self.options.give_up_after,
         )
         key = self.options.suppression_key
         bounced = [r for r in results if r.status == SendStatus.BOUNCED]
         if key and bounced:
-            subscribers = {c.delivery_id: c.subscriber_id for c in claimed}
             suppress_bounced(
                 session,
-                [(subscribers[r.delivery_id], r.detail) for r in bounced],
+                [(rows.subscribers[r.delivery_id], r.detail) for r in bounced],
                 secret_key=key,
                 now=now,
                 issue_key=self.issue_key,
