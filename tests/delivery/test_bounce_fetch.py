@@ -29,6 +29,8 @@ from tryggnews.clock import SystemClock
 from tryggnews.config import Settings
 from tryggnews.db.models import (
     BounceMessage,
+    ConsentEvent,
+    ConsentEventKind,
     Delivery,
     DeliveryStatus,
     Subscriber,
@@ -140,6 +142,11 @@ def test_fetch_from_maildir_applies_each_bounce_once(
         )
         suppressed = session.scalars(select(Suppression.reason)).all()
         outcomes = sorted(session.scalars(select(BounceMessage.outcome)))
+        bounce_channels = set(
+            session.scalars(
+                select(ConsentEvent.channel).where(ConsentEvent.kind == ConsentEventKind.BOUNCED)
+            )
+        )
     hard = ["postfix@example.org", "exim@example.org", "exchange@example.se", "gmail@example.org"]
     for address in [*hard, "utanverp@example.org"]:  # the last through Final-Recipient
         assert status[address] == SubscriberStatus.BOUNCED, address
@@ -148,6 +155,8 @@ def test_fetch_from_maildir_applies_each_bounce_once(
     assert rows["full@example.org"] == DeliveryStatus.SENT
     assert status["borta@example.se"] == SubscriberStatus.ACTIVE
     assert suppressed == ["hard-bounce"] * 5
+    # The person's consent history says the bounce came back by mail, not from a provider.
+    assert bounce_channels == {"bounce-mail"}
     assert outcomes.count("hard") == 5 and outcomes.count("unattributed") == 2
 
     # A second run reads nothing new; with the messages made unread again, nothing twice.

@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 
 from tryggnews.db.models import BounceMessage, Delivery, DeliveryStatus, Subscriber
 from tryggnews.delivery.bounce_parse import BounceKind, ParsedBounce, read_bounce
-from tryggnews.delivery.bounces import DeliveryReport, ReportKind, apply_reports, report_key
+from tryggnews.delivery.bounces import (
+    BOUNCE_MAIL_CHANNEL,
+    DeliveryReport,
+    ReportKind,
+    apply_reports,
+    report_key,
+)
 from tryggnews.delivery.verp import VerpAddresses
 from tryggnews.errors import ValidationError
 from tryggnews.subscribers.emails import normalise_email
@@ -148,6 +154,7 @@ def _outcome(session: Session, parsed: ParsedBounce, rules: BounceRules, now: da
             message_ids=(row.message_id,) if row.message_id else (),
             reason=parsed.summary,
             event=f"{parsed.kind.value} bounce",
+            channel=BOUNCE_MAIL_CHANNEL,
         )
         apply_reports(
             session,

@@ -28,7 +28,8 @@ development redirect's address — changes nothing. It is remembered as
 ``unmatched:<kind>`` in ``provider_events`` (so a retry is a duplicate), logged,
 and counted. Suppression keeps only the keyed hash.
 
-Consent channels: ``provider-webhook`` for reports; for bounces met during our
+Consent channels: ``provider-webhook`` for the provider's reports, ``bounce-mail``
+for bounces read from our own mailbox; for bounces met during our
 own send, ``cli`` (sends run from the command line: ``issue send``, ``worker``)
 with ``details["source"] = "smtp-reply"`` and the server's words.
 """
@@ -64,6 +65,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "cli"
 SOURCE = "smtp-reply"
 WEBHOOK_CHANNEL = "provider-webhook"
+BOUNCE_MAIL_CHANNEL = "bounce-mail"
 # The length of provider_events.event_key.
 MAX_EVENT_KEY = 200
 
@@ -85,7 +87,9 @@ class DeliveryReport:
 
     ``event_key`` is the same whenever the provider sends this event again;
     ``message_ids`` are the ids that may name the ledger row (ours first);
-    ``reason`` and ``event`` (the provider's own name) are kept for people.
+    ``reason`` and ``event`` (the provider's own name) are kept for people;
+    ``channel`` is the consent channel its effects are recorded under (the
+    provider's webhook, or ``bounce-mail`` for a bounce read from our mailbox).
     """
 
     provider: str
@@ -95,6 +99,7 @@ class DeliveryReport:
     message_ids: tuple[str, ...] = ()
     reason: str = ""
     event: str = ""
+    channel: str = WEBHOOK_CHANNEL
 
 
 @dataclass
@@ -250,13 +255,13 @@ def _apply(
         subscriber.updated_at = now
         if subscriber.soft_bounces >= limit:
             details["soft_bounces"] = subscriber.soft_bounces
-            _bounce(session, subscriber, email_hash, "soft-bounces", WEBHOOK_CHANNEL, details, now)
+            _bounce(session, subscriber, email_hash, "soft-bounces", report.channel, details, now)
         return
 
     if report.kind == ReportKind.UNSUBSCRIBED:
         # The same change as the reader's own unsubscribe link, through its one owner.
         if subscriber.status != SubscriberStatus.BOUNCED:
-            unsubscribe(session, subscriber, by=Actor(WEBHOOK_CHANNEL, now, secret_key))
+            unsubscribe(session, subscriber, by=Actor(report.channel, now, secret_key))
         return
 
     row_status, reason, status, consent_kind = _CLOSING[report.kind]
@@ -267,7 +272,7 @@ def _apply(
     if reason is not None:
         suppress(session, email_hash=email_hash, reason=reason, now=now)
     _stop_mailing(
-        session, subscriber, email_hash, status, consent_kind, WEBHOOK_CHANNEL, details, now
+        session, subscriber, email_hash, status, consent_kind, report.channel, details, now
     )
 
 

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber
 
-CHANNELS = ("form", "import", "link", "one-click", "admin", "provider-webhook", "cli")
+CHANNELS = (
+    "form",
+    "import",
+    "link",
+    "one-click",
+    "admin",
+    "provider-webhook",
+    "bounce-mail",
+    "cli",
+)
 LEGAL_BASES = ("consent", "public-task")
 
 

@@ -89,7 +89,7 @@ class ConsentEvent(Base):
     kind: Mapped[ConsentEventKind] = mapped_column(
         enum_column(ConsentEventKind, "consent_event_kind")
     )
-    # form, import, link, one-click, admin, provider-webhook, cli
+    # form, import, link, one-click, admin, provider-webhook, bounce-mail, cli
     channel: Mapped[str] = mapped_column(String(30))
     legal_basis: Mapped[str] = mapped_column(String(20))
     # For sign-ups: which version of the Swedish consent text was shown, and its SHA-256.

@@ -46,6 +46,7 @@ CHANNEL_LABELS = {
     "one-click": "avregistrering med ett klick i e-postprogrammet",
     "admin": "administratör",
     "provider-webhook": "e-postleverantören",
+    "bounce-mail": "e-post som kom tillbaka",
     "cli": "administratör",
 }
 BASIS_LABELS = {"consent": "samtycke", "public-task": "uppgift av allmänt intresse"}
