@@ -109,6 +109,8 @@ def transport(settings: Settings) -> Transport:
                 domain=settings.dkim_domain,
                 selector=settings.dkim_selector,
                 key_file=settings.dkim_private_key_file,
+                ed25519_selector=settings.dkim_ed25519_selector,
+                ed25519_key_file=settings.dkim_ed25519_private_key_file,
             )
             if settings.dkim_domain
             else None,

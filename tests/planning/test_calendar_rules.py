@@ -253,6 +253,7 @@ def test_to_view_carries_everything_the_renderer_shows() -> None:
         end=date(2027, 11, 28),
         risk_weekend=False,
         description=activity.description,
+        event_id="2027-vecka-fri-fran-vald",  # published: "Lägg i kalendern" links to it
     )
     assert view.description
     assert to_view(by_key(2027)["lucia"]).risk_weekend

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "TRYGGNEWS_"
 
@@ -66,6 +67,28 @@ def _flag(value: str) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ValueError("must be true or false")
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    """Web origins (``https://www.osteraker.se``), separated by commas or spaces."""
+    found: list[str] = []
+    for item in value.replace(",", " ").split():
+        parts = urlsplit(item)
+        if (
+            parts.scheme != "https"
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username
+            or any(c in item for c in "*;'\"")
+        ):
+            raise ValueError(
+                f"{item!r} is not a web origin: write https://host (optionally :port), "
+                "with no path, separated by commas"
+            )
+        found.append(f"https://{parts.netloc.lower()}")
+    return tuple(dict.fromkeys(found))
 
 
 def _url(value: str) -> str:
@@ -228,6 +251,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dkim_selector", "", "DKIM selector (s=)."),
     Setting("dkim_private_key_file", "", "PEM file with the DKIM private key."),
     Setting(
+        "dkim_ed25519_selector",
+        "",
+        "Selector (s=) of an optional second, Ed25519 DKIM signature (RFC 8463).",
+    ),
+    Setting(
+        "dkim_ed25519_private_key_file",
+        "",
+        "PEM file with the Ed25519 DKIM private key; empty for RSA alone.",
+    ),
+    Setting(
         "webhook_secret",
         "",
         "Shared secret the mail provider's bounce/complaint webhook must present.",
@@ -317,6 +350,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Send Strict-Transport-Security (one year) when BASE_URL is https; false to leave "
         "it to the reverse proxy.",
         _flag,
+    ),
+    Setting(
+        "embed_origins",
+        "",
+        "Websites that may show the sign-up page /prenumerera in an iframe and post a "
+        "sign-up form to it: https origins separated by commas "
+        "(https://www.osteraker.se,https://polisen.se); empty: none. See docs/embedding.md.",
+        _origins,
     ),
     Setting(
         "proxy_count",

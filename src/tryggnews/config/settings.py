@@ -55,6 +55,8 @@ class Settings:
     dkim_domain: str
     dkim_selector: str
     dkim_private_key_file: str
+    dkim_ed25519_selector: str
+    dkim_ed25519_private_key_file: str
     webhook_secret: str
     soft_bounce_limit: int
     bounce_address: str
@@ -72,6 +74,7 @@ class Settings:
     media_dir: Path
     session_hours: int
     hsts: bool
+    embed_origins: tuple[str, ...]
     proxy_count: int
     send_batch_size: int
 

@@ -37,6 +37,9 @@ class ActivityView:
     end: date | None = None
     risk_weekend: bool = False
     description: str = ""
+    # Set when the activity is on the public calendar: its one-event file is
+    # ``/kalender/<event_id>.ics`` ("Lägg i kalendern").
+    event_id: str = ""
 
 
 @dataclass(frozen=True)

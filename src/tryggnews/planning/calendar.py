@@ -10,8 +10,8 @@ school holidays).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
 
 from tryggnews.content.views import ActivityView
 
@@ -28,10 +28,20 @@ class Activity:
     end: date | None = None  # last day, inclusive; None for a single day
     risk_weekend: bool = False
     description: str = ""
+    # Shown on the public calendar (/kalender, /kalender.ics) and linked from emails.
+    public: bool = False
+    place: str = ""
+    start_time: time | None = None  # start time on the first day; None for an all-day activity
+    end_time: time | None = None  # on the last day
 
     @property
     def last_day(self) -> date:
         return self.end or self.start
+
+    @property
+    def event_id(self) -> str:
+        """Stable across runs and years: the public URL and the ICS UID use it."""
+        return f"{self.start.year}-{self.key}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,9 @@ class CalendarConfig:
 
     years: Mapping[int, YearOverrides] = field(default_factory=dict)
     events: tuple[Activity, ...] = ()
+    # The built-in activities on the public calendar; None keeps DEFAULT_PUBLISHED.
+    # (Extra events carry their own ``public`` flag.)
+    published: frozenset[str] | None = None
 
     def overrides_for(self, year: int) -> YearOverrides:
         return self.years.get(year, YearOverrides())
@@ -220,6 +233,19 @@ def _builtin(year: int, o: YearOverrides) -> list[Activity]:
 
 
 BUILTIN_KEYS: frozenset[str] = frozenset(a.key for a in _builtin(2000, YearOverrides()))
+# The joint activities the two organisations hold or take part in, public unless
+# ``[calendar] publish`` in schedule.toml says otherwise. School holidays and risk
+# weekends are planning facts for the newsletter, not events to put in a calendar.
+DEFAULT_PUBLISHED: frozenset[str] = frozenset(
+    {
+        "brottsofferdagen",
+        "anti-langning-valborg",
+        "valborg-lecture",
+        "anti-langning-skolavslutning",
+        "tryggvedagen",
+        "vecka-fri-fran-vald",
+    }
+)
 
 
 def _sort_key(activity: Activity) -> tuple[date, date, str]:
@@ -231,7 +257,10 @@ def activities_for_year(year: int, overrides: CalendarConfig = NO_OVERRIDES) -> 
 
     Extra events from schedule.toml belong to the year they start in.
     """
-    activities = _builtin(year, overrides.overrides_for(year))
+    published = DEFAULT_PUBLISHED if overrides.published is None else overrides.published
+    activities = [
+        replace(a, public=a.key in published) for a in _builtin(year, overrides.overrides_for(year))
+    ]
     activities += [event for event in overrides.events if event.start.year == year]
     return sorted(activities, key=_sort_key)
 
@@ -267,4 +296,5 @@ def to_view(activity: Activity) -> ActivityView:
         end=activity.end,
         risk_weekend=activity.risk_weekend,
         description=activity.description,
+        event_id=activity.event_id if activity.public else "",
     )

@@ -18,14 +18,9 @@ from tryggnews.transports.base import Transport
 from tryggnews.web import webhooks
 from tryggnews.web.context import EXTENSION, WebContext, csrf
 from tryggnews.web.editor import editor_blueprint
+from tryggnews.web.framing import CONTENT_SECURITY_POLICY, framed_by_others
 from tryggnews.web.public.blueprint import public_blueprint
 
-# Strict by default: nothing from other origins, no inline script. Pages that need
-# more (the editors' preview iframe) loosen it for themselves.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
-)
 # One year, as the HSTS preload list asks; subdomains are the kommun's to decide, not ours.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
@@ -82,7 +77,8 @@ def create_app(
         # Links carry signed tokens in their path: never leak them to another site.
         # (Same-origin, not no-referrer: Flask-WTF's CSRF check over HTTPS needs a Referer.)
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if not framed_by_others():  # the sign-up page on the organisations' sites
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         if hsts:
             response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response

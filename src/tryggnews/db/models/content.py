@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -80,6 +81,10 @@ class Block(Base):
         enum_column(BlockStatus, "block_status"), default=BlockStatus.DRAFT
     )
     evergreen: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False: "inte på webben", the block is sent but never shown in the public archive.
+    web_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Set when an administrator takes the block off the archive (e.g. for a legal reason).
+    web_withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     author: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -117,6 +122,9 @@ class Issue(Base):
     hold_reason: Mapped[str | None] = mapped_column(Text)
     # Why its messages could not be built (status ``failed``), for editors and admins.
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when an administrator takes the issue off the public archive; its page answers 410.
+    web_withdrawn_at: Mapped[datetime | None] = mapped_column()
+    web_withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     placements: Mapped[list[IssueBlock]] = relationship(
         order_by="IssueBlock.position", cascade="all, delete-orphan", back_populates="issue"

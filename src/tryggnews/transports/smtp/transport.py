@@ -16,6 +16,7 @@ One lane's work is ``lane``; what a reply means, and the bytes,
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import smtplib
 import socket
@@ -42,6 +43,7 @@ from tryggnews.transports.smtp.protocol import (
 logger = logging.getLogger(__name__)
 
 SECURITY = ("starttls", "ssl", "none")
+SIGN_AHEAD_FROM = 16  # a batch this large is DKIM-signed ahead, in the signer's helper process
 
 
 class SmtpTransport:
@@ -93,6 +95,7 @@ class SmtpTransport:
         self._pull = threading.Lock()
         self._partial: list[SendResult] = []
         self._checked = False
+        self._signed_ahead = False
 
     # --- the Transport protocol ------------------------------------------------------
 
@@ -117,7 +120,8 @@ class SmtpTransport:
         """One result per message; raises ``TransportStoppedError`` on a 5.7.x or
         refused credentials, carrying the results it got before stopping. Each lane
         tells ``on_result`` of each answer from its own thread as it comes."""
-        messages = iter(batch)
+        self._signed_ahead = self.dkim is not None and len(batch) >= SIGN_AHEAD_FROM
+        messages = self._sign_ahead(batch) if self._signed_ahead else iter(batch)
         stop = threading.Event()
         self._partial = []
         results: list[SendResult] = []
@@ -156,6 +160,15 @@ class SmtpTransport:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self.dkim is not None:
+            self.dkim.close()
+
+    def _sign_ahead(self, batch: Sequence[OutgoingMessage]) -> Iterator[OutgoingMessage]:
+        """The batch with each message CRLF and DKIM-signed by the signer's helper
+        process, which works ahead of the lanes; ``prepare`` then leaves it as it is."""
+        assert self.dkim is not None
+        signed = self.dkim.sign_all(to_crlf(message.raw) for message in batch)
+        return (dataclasses.replace(m, raw=raw) for m, raw in zip(batch, signed, strict=True))
 
     # --- used by the lanes -----------------------------------------------------------
 
@@ -168,6 +181,8 @@ class SmtpTransport:
             self._partial += results
 
     def prepare(self, raw: bytes) -> bytes:
+        if self._signed_ahead:
+            return raw  # already CRLF and signed (``_sign_ahead``)
         raw = to_crlf(raw)
         return self.dkim.sign(raw) if self.dkim is not None else raw
 

@@ -11,18 +11,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from tryggnews.errors import TokenError
-from tryggnews.web.public import about, preferences, signup, unsubscribe
+from tryggnews.web.public import about, archive, calendar, preferences, signup, unsubscribe
 from tryggnews.web.public.labels import template_helpers
 from tryggnews.web.public.links import bad_link
 from tryggnews.web.public.state import set_up
 
-PAGES = (signup, preferences, unsubscribe, about)
+PAGES = (signup, preferences, unsubscribe, about, archive, calendar)
 
 
 def keep_private(response: Response) -> Response:
     # Pages with tokens or personal data (and forms with CSRF tokens) must not be
-    # kept by a shared cache; token pages must not be indexed.
-    response.headers["Cache-Control"] = "no-store"
+    # kept by a shared cache; token pages must not be indexed. (The archive's pages
+    # hold neither and say so themselves.)
+    response.headers.setdefault("Cache-Control", "no-store")
     # Over HTTPS, Flask-WTF refuses a form whose POST carries no Referer from this
     # site (WTF_CSRF_SSL_STRICT), and the app-wide "no-referrer" would strip it.
     # "same-origin" sends it to this site only: the tokens in these paths still

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -35,7 +35,8 @@ from tryggnews.subscribers.notices import confirmation_notice, link_notice
 from tryggnews.subscribers.suppression import address_hash, is_suppressed
 from tryggnews.subscribers.texts import ConsentText, current_text
 from tryggnews.subscribers.tokens import TokenPurpose
-from tryggnews.web.context import web_context
+from tryggnews.web.context import csrf, web_context
+from tryggnews.web.public.embedding import embeddable, posted_from_trusted_origin
 from tryggnews.web.public.forms import LinkRequestForm, SignUpForm, read_choices, text_shown
 from tryggnews.web.public.links import load_subscriber, make_manage_url
 from tryggnews.web.public.state import actor, public_state
@@ -45,8 +46,12 @@ T = TypeVar("T")
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", view_func=index, methods=["GET"])
-    bp.add_url_rule("/prenumerera", view_func=sign_up_page, methods=["GET", "POST"])
-    bp.add_url_rule("/prenumerera/skickat", view_func=sign_up_sent, methods=["GET"])
+    # The sign-up pages may be framed by, and posted to from, the organisations' own
+    # websites (embedding.py); the view checks the CSRF token or the Origin itself.
+    bp.add_url_rule(
+        "/prenumerera", view_func=csrf.exempt(embeddable(sign_up_page)), methods=["GET", "POST"]
+    )
+    bp.add_url_rule("/prenumerera/skickat", view_func=embeddable(sign_up_sent), methods=["GET"])
     bp.add_url_rule("/bekrafta/<token>", view_func=confirm_page, methods=["GET", "POST"])
     bp.add_url_rule("/min-lank", view_func=link_request_page, methods=["GET", "POST"])
     bp.add_url_rule("/min-lank/skickad", view_func=link_request_sent, methods=["GET"])
@@ -139,6 +144,10 @@ def sign_up_page() -> BaseResponse | tuple[str, int]:
     form = SignUpForm(vocabulary=web_context().vocabulary)
     if request.method == "GET":
         return _render_form("public/sign_up.html", 200, form=form, text=text)
+    if posted_from_trusted_origin():
+        g.csrf_valid = True  # the Origin stands in for the token (see embedding.py)
+    else:
+        csrf.protect()
     _client_allowed()
     if not form.validate():
         return _render_form("public/sign_up.html", 422, form=form, text=text)

@@ -1,0 +1,163 @@
+"""The public archive: ``/arkiv`` (every issue by year, filter by focus area),
+``/arkiv/<key>`` (one issue's public blocks) and ``/arkiv.atom`` (the Atom feed).
+
+No token, no personal data, no tracking: these pages may be cached by anyone. Which
+issues and blocks are public is ``archive.public``'s; every page and the feed are
+rendered once per issue version and kept in a ``PageCache``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.sansio.blueprints import BlueprintSetupState
+
+from tryggnews.archive.cache import PageCache
+from tryggnews.archive.feed import FeedEntry, archive_url, build_feed, last_modified
+from tryggnews.archive.page import PublicIssue, public_issue
+from tryggnews.archive.public import (
+    ArchivedIssue,
+    Standing,
+    archived,
+    find_public,
+    list_public,
+    public_blocks,
+)
+from tryggnews.content.organisations import SIGNING_ORGANISATIONS
+from tryggnews.web.context import web_context
+
+ARCHIVE_EXTENSION = "tryggnews.archive"
+# Anyone may keep these pages for a while; a conditional GET revalidates after that.
+PUBLIC_CACHE = "public, max-age=300"
+FOCUS_PARAMETER = "amne"
+
+
+@dataclass
+class ArchiveState:
+    """Per-app caches: issue pages, their content fragments (shared with the feed), the feed."""
+
+    pages: PageCache = field(default_factory=PageCache)
+    fragments: PageCache = field(default_factory=PageCache)
+    feeds: PageCache = field(default_factory=lambda: PageCache(size=4))
+
+
+def register(bp: Blueprint) -> None:
+    bp.record_once(_set_up)
+    bp.add_url_rule("/arkiv", view_func=archive_index, methods=["GET"])
+    bp.add_url_rule("/arkiv.atom", view_func=archive_feed, methods=["GET"])
+    bp.add_url_rule("/arkiv/<key>", view_func=archive_issue, methods=["GET"])
+
+
+def _set_up(state: BlueprintSetupState) -> None:
+    state.app.extensions[ARCHIVE_EXTENSION] = ArchiveState()
+
+
+def archive_state() -> ArchiveState:
+    state: ArchiveState = current_app.extensions[ARCHIVE_EXTENSION]
+    return state
+
+
+def _site_url() -> str:
+    return web_context().settings.base_url.rstrip("/")
+
+
+def _etag(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _public(response: Response, etag: str) -> Response:
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    response.set_etag(etag)
+    response.make_conditional(request)
+    return response
+
+
+def archive_index() -> Response:
+    context = web_context()
+    with context.session_factory() as session:
+        issues = list_public(session)
+    areas = dict(area for issue in issues for area in issue.focus_areas)
+    # A value that is not a known focus area is ignored, like any unknown parameter.
+    chosen = request.args.get(FOCUS_PARAMETER, "")
+    chosen = chosen if chosen in areas else ""
+    shown = [i for i in issues if not chosen or chosen in dict(i.focus_areas)]
+    key = ("index", chosen, tuple(i.fingerprint for i in issues))
+    html = archive_state().pages.get(
+        key,
+        lambda: render_template(
+            "public/archive_index.html",
+            years=[(year, list(group)) for year, group in groupby(shown, key=lambda i: i.year)],
+            areas=sorted(areas.items(), key=lambda item: item[1]),
+            chosen=chosen,
+            focus_parameter=FOCUS_PARAMETER,
+            canonical=f"{_site_url()}/arkiv",
+            feed_url=f"{_site_url()}/arkiv.atom",
+        ),
+    )
+    return _public(Response(html, mimetype="text/html"), _etag(repr(key)))
+
+
+def _fragment(page: PublicIssue) -> str:
+    return archive_state().fragments.get(
+        ("fragment", page.entry.fingerprint),
+        lambda: render_template("public/_archive_content.html", page=page),
+    )
+
+
+def archive_issue(key: str) -> Response | tuple[str, int]:
+    context = web_context()
+    site = _site_url()
+    with context.session_factory() as session:
+        standing, issue = find_public(session, key)
+        if standing is Standing.MISSING or issue is None:
+            abort(404)
+        if standing is Standing.WITHDRAWN:
+            return render_template("public/archive_withdrawn.html", key=issue.key), 410
+        stored = issue
+        # The fingerprint is cheap (ids and versions); the Markdown is rendered only on a miss.
+        cache_key = ("page", archived(issue, public_blocks(issue)).fingerprint)
+
+        def render() -> str:
+            page = public_issue(stored, context.vocabulary.audiences, site)
+            return render_template(
+                "public/archive_issue.html",
+                page=page,
+                content=_fragment(page),
+                canonical=archive_url(site, page.entry.key),
+                feed_url=f"{site}/arkiv.atom",
+            )
+
+        html = archive_state().pages.get(cache_key, render)
+    return _public(Response(html, mimetype="text/html"), _etag(repr(cache_key)))
+
+
+def _feed_entries(issues: list[ArchivedIssue]) -> list[FeedEntry]:
+    context = web_context()
+    entries = []
+    with context.session_factory() as session:
+        for issue in issues:
+            standing, stored = find_public(session, issue.key)
+            if standing is not Standing.PUBLIC or stored is None:
+                continue
+            page = public_issue(stored, context.vocabulary.audiences, _site_url())
+            entries.append(FeedEntry(page.entry, page.description, _fragment(page)))
+    return entries
+
+
+def archive_feed() -> Response:
+    context = web_context()
+    with context.session_factory() as session:
+        issues = list_public(session)
+    key = ("feed", tuple(i.fingerprint for i in issues))
+    body = archive_state().feeds.get(
+        key,
+        lambda: build_feed(
+            _site_url(), _feed_entries(issues), list(SIGNING_ORGANISATIONS.values())
+        ).decode(),
+    )
+    response = Response(body, mimetype="application/atom+xml")
+    response.last_modified = last_modified(issues)
+    return _public(response, _etag(repr(key)))
