@@ -66,13 +66,7 @@ class FailureReporter:
                 failure.reason,
             )
             return "no administrator was told: no schedule.toml names administrators"
-        notifier = Notifier(
-            transport,
-            from_address=newsletter.sender_address,
-            from_name=newsletter.name,
-            reply_to=newsletter.reply_to,
-            base_url=self.base_url,
-        )
+        notifier = Notifier.for_newsletter(transport, newsletter, self.base_url)
         notice = failed_notice(
             failure, newsletter.administrators, notifier.link(failure.key), notifier.from_name
         )

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tryggnews.db.models import Notification
 from tryggnews.delivery.message import ascii_address, check_header_value
 from tryggnews.notice_mail import build_notice_message
+from tryggnews.planning.schedule import NewsletterSettings
 from tryggnews.transports.base import OutgoingMessage, SendStatus, Transport
 
 log = logging.getLogger("tryggnews.scheduler")
@@ -85,6 +86,19 @@ class Notifier:
         self.reply_to = ascii_address(reply_to, field="Reply-To") if reply_to else None
         self.base_url = base_url
         self.domain = self.from_address.rpartition("@")[2]
+
+    @classmethod
+    def for_newsletter(
+        cls, transport: Transport, newsletter: NewsletterSettings, base_url: str
+    ) -> Notifier:
+        """Notices from the newsletter's own sender, as schedule.toml names it."""
+        return cls(
+            transport,
+            from_address=newsletter.sender_address,
+            from_name=newsletter.name,
+            reply_to=newsletter.reply_to,
+            base_url=base_url,
+        )
 
     def link(self, key: str) -> str:
         return issue_link(self.base_url, key)

@@ -142,14 +142,7 @@ def run_pass(
     try:
         notifier = None
         if schedule is not None:
-            newsletter = schedule.newsletter
-            notifier = Notifier(
-                transport,
-                from_address=newsletter.sender_address,
-                from_name=newsletter.name,
-                reply_to=newsletter.reply_to,
-                base_url=parts.base_url,
-            )
+            notifier = Notifier.for_newsletter(transport, schedule.newsletter, parts.base_url)
         context = PassContext(
             session_factory=parts.session_factory,
             clock=parts.clock,
