@@ -10,11 +10,12 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import block_view
-from tryggnews.db.models import Block, Issue, Subscriber, SubscriberStatus
+from tryggnews.db.models import Block, Issue, IssueStatus, Subscriber, SubscriberStatus
+from tryggnews.delivery.ledger import snapshot_audience
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.render.model import (
     MANAGE_TOKEN_PLACEHOLDER,
@@ -116,3 +117,18 @@ def template_for(rendered: RenderedVariant) -> MessageTemplate:
 
 def templates_for(keys: Sequence[str]) -> dict[str, MessageTemplate]:
     return {key: template_for(rendered_variant(key)) for key in keys}
+
+
+def snapshot_sending_issue(
+    session_factory: sessionmaker[Session], count: int = 6
+) -> tuple[int, dict[str, MessageTemplate]]:
+    """An issue in ``sending`` with ``count`` people snapshotted into its ledger, and the
+    message template of each of its variants."""
+    with session_factory.begin() as session:
+        issue = make_issue(session)
+        issue.status = IssueStatus.SENDING
+        for n in range(count):
+            make_subscriber(session, f"p{n}@example.org", name=f"Person {n}")
+        planner = make_planner(session)
+        snapshot_audience(session, issue.id, planner, now=T0)
+        return issue.id, templates_for(list(planner.variants))

@@ -58,6 +58,21 @@ def add_subscribers(session_factory: sessionmaker[Session], count: int, *, start
         session.execute(insert(Subscriber), rows)
 
 
+def start_sending(settings: Settings, session_factory: sessionmaker[Session], key: str) -> None:
+    """Snapshot issue ``key``'s audience and mark it ``sending``, delivering nothing."""
+    wiring.publisher(settings).send(
+        session_factory,
+        key,
+        transport=MaildirTransport(settings.outbox_dir),
+        signer=wiring.signer(settings),
+        clock=SystemClock(),
+        worker_id="test-setup",
+        batch_size=100,
+        deliver=False,
+        require_approval=False,  # delivery is under test here, not approval
+    )
+
+
 def prepare_issue(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -81,17 +96,7 @@ def prepare_issue(
             add_block(session, issue, block)
     add_subscribers(session_factory, subscribers)
     if start:
-        wiring.publisher(settings).send(
-            session_factory,
-            ISSUE_KEY,
-            transport=MaildirTransport(settings.outbox_dir),
-            signer=wiring.signer(settings),
-            clock=SystemClock(),
-            worker_id="test-setup",
-            batch_size=100,
-            deliver=False,
-            require_approval=False,  # delivery is under test here, not approval
-        )
+        start_sending(settings, session_factory, ISSUE_KEY)
     return ISSUE_KEY
 
 

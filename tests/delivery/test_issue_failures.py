@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sending_setup import ISSUE_KEY, REPO_ROOT, cli_env, prepare_issue, worker_command
+from sending_setup import (
+    ISSUE_KEY,
+    REPO_ROOT,
+    cli_env,
+    prepare_issue,
+    start_sending,
+    worker_command,
+)
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -120,17 +127,7 @@ def test_worker_fails_the_broken_issue_and_sends_the_others(
         )
         for block in issue_blocks(first):
             add_block(session, second, block)
-    wiring.publisher(settings).send(
-        session_factory,
-        SECOND_KEY,
-        transport=MaildirTransport(settings.outbox_dir),
-        signer=wiring.signer(settings),
-        clock=SystemClock(),
-        worker_id="test-setup",
-        batch_size=100,
-        deliver=False,
-        require_approval=False,
-    )
+    start_sending(settings, session_factory, SECOND_KEY)
     _store_subject(session_factory, BAD_SUBJECT)  # the first issue, after its snapshot
     done = subprocess.run(
         [*worker_command("--once")],

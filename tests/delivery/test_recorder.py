@@ -12,13 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from delivery_factories import T0, make_issue, make_planner, make_subscriber, templates_for
+from delivery_factories import T0, snapshot_sending_issue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import FixedClock
-from tryggnews.db.models import Delivery, DeliveryStatus, IssueStatus
-from tryggnews.delivery.ledger import snapshot_audience
+from tryggnews.db.models import Delivery, DeliveryStatus
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.options import DeliveryOptions
 from tryggnews.delivery.recorder import ResultRecorder
@@ -74,19 +73,6 @@ class WaitsForTheLedger:
         pass
 
 
-def prepare(
-    session_factory: sessionmaker[Session], count: int
-) -> tuple[int, dict[str, MessageTemplate]]:
-    with session_factory.begin() as session:
-        issue = make_issue(session)
-        issue.status = IssueStatus.SENDING
-        for n in range(count):
-            make_subscriber(session, f"p{n}@example.org", name=f"Person {n}")
-        planner = make_planner(session)
-        snapshot_audience(session, issue.id, planner, now=T0)
-        return issue.id, templates_for(list(planner.variants))
-
-
 def send(
     session_factory: sessionmaker[Session],
     issue_id: int,
@@ -110,7 +96,7 @@ def send(
 def test_accepted_rows_are_sent_in_the_ledger_before_the_batch_returns(
     session_factory: sessionmaker[Session],
 ) -> None:
-    issue_id, templates = prepare(session_factory, 8)
+    issue_id, templates = snapshot_sending_issue(session_factory, 8)
     transport = WaitsForTheLedger(session_factory, early=5)
     summary = send(session_factory, issue_id, templates, transport)
     assert len(transport.seen_mid_batch) == 5  # recorded while the batch was on the wire
@@ -123,7 +109,7 @@ def test_accepted_rows_are_sent_in_the_ledger_before_the_batch_returns(
 def test_a_stop_mid_batch_keeps_what_was_recorded_and_hands_back_the_rest(
     session_factory: sessionmaker[Session],
 ) -> None:
-    issue_id, templates = prepare(session_factory, 8)
+    issue_id, templates = snapshot_sending_issue(session_factory, 8)
     transport = WaitsForTheLedger(session_factory, early=3, stop_after=True)
     try:
         send(session_factory, issue_id, templates, transport)

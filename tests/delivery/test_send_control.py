@@ -10,7 +10,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from delivery_factories import T0, make_issue, make_planner, make_subscriber, templates_for
+from delivery_factories import T0, make_issue, snapshot_sending_issue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +18,6 @@ from tryggnews.clock import FixedClock
 from tryggnews.db.models import Delivery, DeliveryStatus, Issue, IssueStatus
 from tryggnews.delivery.claims import claim_batch, extend_claims
 from tryggnews.delivery.control import pause_sending, resume_sending
-from tryggnews.delivery.ledger import snapshot_audience
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.options import DeliveryOptions
 from tryggnews.delivery.ratelimit import RateLimiter
@@ -52,19 +51,6 @@ class Recording:
         pass
 
 
-def prepare(
-    session_factory: sessionmaker[Session], count: int = 6
-) -> tuple[int, dict[str, MessageTemplate]]:
-    with session_factory.begin() as session:
-        issue = make_issue(session)
-        issue.status = IssueStatus.SENDING
-        for n in range(count):
-            make_subscriber(session, f"p{n}@example.org", name=f"Person {n}")
-        planner = make_planner(session)
-        snapshot_audience(session, issue.id, planner, now=T0)
-        return issue.id, templates_for(list(planner.variants))
-
-
 def send(
     session_factory: sessionmaker[Session],
     issue_id: int,
@@ -95,7 +81,7 @@ def set_paused(session_factory: sessionmaker[Session], issue_id: int, paused: bo
 def test_pause_stops_after_the_current_batch_and_resume_goes_on(
     session_factory: sessionmaker[Session],
 ) -> None:
-    issue_id, templates = prepare(session_factory)
+    issue_id, templates = snapshot_sending_issue(session_factory)
     transport = Recording(after_batch=lambda: set_paused(session_factory, issue_id, True))
     paused = send(session_factory, issue_id, templates, transport)
     assert len(transport.batches) == 1 and paused.paused and not paused.complete
@@ -118,7 +104,7 @@ def test_only_a_sending_issue_can_be_paused(session_factory: sessionmaker[Sessio
 
 
 def test_stop_request_ends_after_the_current_batch(session_factory: sessionmaker[Session]) -> None:
-    issue_id, templates = prepare(session_factory)
+    issue_id, templates = snapshot_sending_issue(session_factory)
     transport = Recording()
     summary = send(
         session_factory,
@@ -132,7 +118,7 @@ def test_stop_request_ends_after_the_current_batch(session_factory: sessionmaker
 
 
 def test_redirect_sends_everything_to_one_address(session_factory: sessionmaker[Session]) -> None:
-    issue_id, templates = prepare(session_factory, count=3)
+    issue_id, templates = snapshot_sending_issue(session_factory, count=3)
     transport = Recording()
     summary = send(
         session_factory,
@@ -152,7 +138,7 @@ def test_redirect_sends_everything_to_one_address(session_factory: sessionmaker[
 
 
 def test_bad_redirect_address_names_the_setting(session_factory: sessionmaker[Session]) -> None:
-    issue_id, templates = prepare(session_factory, count=1)
+    issue_id, templates = snapshot_sending_issue(session_factory, count=1)
     with pytest.raises(ConfigError, match="TRYGGNEWS_REDIRECT_ALL_TO"):
         send(session_factory, issue_id, templates, Recording(), DeliveryOptions(redirect_to="x y"))
 
@@ -169,7 +155,7 @@ class StepTicker:
 
 
 def test_rate_limit_claims_only_what_it_may_send(session_factory: sessionmaker[Session]) -> None:
-    issue_id, templates = prepare(session_factory, count=5)
+    issue_id, templates = snapshot_sending_issue(session_factory, count=5)
     ticker = StepTicker()
     transport = Recording()
     summary = send(
@@ -189,7 +175,7 @@ def test_rate_limit_claims_only_what_it_may_send(session_factory: sessionmaker[S
 def test_live_claims_are_renewed_and_dead_ones_run_out(
     session_factory: sessionmaker[Session],
 ) -> None:
-    issue_id, _ = prepare(session_factory, count=4)
+    issue_id, _ = snapshot_sending_issue(session_factory, count=4)
     lease = timedelta(seconds=30)
     with session_factory.begin() as session:
         claim_batch(session, issue_id, worker_id="alive", limit=2, now=T0, lease=lease)
