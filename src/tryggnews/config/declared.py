@@ -6,96 +6,21 @@ configuration table, and that ``Settings`` has a field for each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
+from tryggnews.config.setting import (
+    PREFIX,
+    Setting,
+    choice,
+    flag,
+    minimum_counts,
+    non_negative_float,
+    non_negative_int,
+    optional_url,
+    origins,
+    positive_int,
+    url,
+)
 
-PREFIX = "TRYGGNEWS_"
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting: its name without prefix, default, parser and help text."""
-
-    name: str
-    default: str
-    help: str
-    parse: Callable[[str], Any] = str
-    secret: bool = False
-
-    @property
-    def env_name(self) -> str:
-        return PREFIX + self.name.upper()
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("must be a positive whole number")
-    return number
-
-
-def _non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be 0 or a positive whole number")
-    return number
-
-
-def _non_negative_float(value: str) -> float:
-    number = float(value)
-    if number < 0:
-        raise ValueError("must be 0 or a positive number")
-    return number
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.strip().lower()
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}")
-        return value
-
-    return parse
-
-
-def _flag(value: str) -> bool:
-    value = value.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("must be true or false")
-
-
-def _origins(value: str) -> tuple[str, ...]:
-    """Web origins (``https://www.osteraker.se``), separated by commas or spaces."""
-    found: list[str] = []
-    for item in value.replace(",", " ").split():
-        parts = urlsplit(item)
-        if (
-            parts.scheme != "https"
-            or not parts.hostname
-            or parts.path not in ("", "/")
-            or parts.query
-            or parts.fragment
-            or parts.username
-            or any(c in item for c in "*;'\"")
-        ):
-            raise ValueError(
-                f"{item!r} is not a web origin: write https://host (optionally :port), "
-                "with no path, separated by commas"
-            )
-        found.append(f"https://{parts.netloc.lower()}")
-    return tuple(dict.fromkeys(found))
-
-
-def _url(value: str) -> str:
-    value = value.strip().rstrip("/")
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must start with http:// or https://")
-    return value
+__all__ = ["PREFIX", "SETTINGS", "Setting"]
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -110,7 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
         "outbox",
         "How messages leave: outbox writes a local Maildir and sends nothing; "
         "smtp sends through a mail server; brevo through the Brevo HTTP API.",
-        _choice("outbox", "smtp", "brevo"),
+        choice("outbox", "smtp", "brevo"),
     ),
     Setting(
         "outbox_dir",
@@ -121,7 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
         "base_url",
         "http://127.0.0.1:8000",
         "Public address of the web app; preference and unsubscribe links start with it.",
-        _url,
+        url,
     ),
     Setting(
         "secret_key",
@@ -175,14 +100,14 @@ SETTINGS: tuple[Setting, ...] = (
         "smtp_port",
         "587",
         "Port of the mail server: 587 with STARTTLS, 465 with implicit TLS.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "smtp_security",
         "starttls",
         "starttls, ssl (implicit TLS) or none (clear text; warned about unless the host "
         "is loopback).",
-        _choice("starttls", "ssl", "none"),
+        choice("starttls", "ssl", "none"),
     ),
     Setting("smtp_username", "", "Login for the mail server; empty for none."),
     Setting("smtp_password", "", "Password for the mail server.", secret=True),
@@ -190,57 +115,57 @@ SETTINGS: tuple[Setting, ...] = (
         "smtp_timeout",
         "30",
         "Seconds to wait for the mail server before the attempt counts as failed.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "smtp_messages_per_connection",
         "100",
         "Messages sent over one SMTP connection before it is renewed.",
-        _positive_int,
+        positive_int,
     ),
     Setting("brevo_api_key", "", "API key for TRANSPORT=brevo.", secret=True),
     Setting(
         "brevo_base_url",
         "https://api.brevo.com",
         "Address of the Brevo API (tests point it at a local stub).",
-        _url,
+        url,
     ),
     Setting(
         "brevo_batch_size",
         "50",
         "Message versions per Brevo API call (at most 1000).",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "send_connections",
         "2",
         "Parallel SMTP connections or API calls while sending.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "send_rate",
         "0",
         "Most messages per second while sending; 0 for no limit.",
-        _non_negative_float,
+        non_negative_float,
     ),
     Setting(
         "send_hourly_cap",
         "0",
         "Most messages per hour (a provider's quota); 0 for no cap.",
-        _non_negative_int,
+        non_negative_int,
     ),
     Setting(
         "send_give_up_hours",
         "48",
         "Hours after which a message that keeps failing temporarily counts as failed.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "send_lease_seconds",
         "120",
         "Seconds a sender's claim on a batch lasts unless renewed; a crashed sender's "
         "rows are taken over after at most this long.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "redirect_all_to",
@@ -270,7 +195,7 @@ SETTINGS: tuple[Setting, ...] = (
         "soft_bounce_limit",
         "5",
         "Temporary bounces in a row after which an address is suppressed.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "bounce_address",
@@ -295,7 +220,7 @@ SETTINGS: tuple[Setting, ...] = (
         "bounce_imap_port",
         "993",
         "Port of the bounce mailbox's IMAP server (993: IMAP over TLS).",
-        _positive_int,
+        positive_int,
     ),
     Setting("bounce_imap_username", "", "Login for the bounce mailbox."),
     Setting("bounce_imap_password", "", "Password for the bounce mailbox.", secret=True),
@@ -311,19 +236,19 @@ SETTINGS: tuple[Setting, ...] = (
         "legal_basis",
         "consent",
         "GDPR legal basis recorded for sign-ups: consent or public-task.",
-        _choice("consent", "public-task"),
+        choice("consent", "public-task"),
     ),
     Setting(
         "confirm_token_hours",
         "72",
         "Hours a sign-up confirmation link stays valid.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "purge_unconfirmed_days",
         "30",
         "Days after which sign-ups that were never confirmed are deleted.",
-        _positive_int,
+        positive_int,
     ),
     # --- scheduler and editors ------------------------------------------------------
     Setting(
@@ -331,7 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
         "24",
         "After downtime, an issue whose send time passed less than this long ago is "
         "sent at once; older ones are held and reported.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "media_dir",
@@ -342,14 +267,14 @@ SETTINGS: tuple[Setting, ...] = (
         "session_hours",
         "8",
         "Hours an editor stays logged in without activity.",
-        _positive_int,
+        positive_int,
     ),
     Setting(
         "hsts",
         "true",
         "Send Strict-Transport-Security (one year) when BASE_URL is https; false to leave "
         "it to the reverse proxy.",
-        _flag,
+        flag,
     ),
     Setting(
         "embed_origins",
@@ -357,19 +282,95 @@ SETTINGS: tuple[Setting, ...] = (
         "Websites that may show the sign-up page /prenumerera in an iframe and post a "
         "sign-up form to it: https origins separated by commas "
         "(https://www.osteraker.se,https://polisen.se); empty: none. See docs/embedding.md.",
-        _origins,
+        origins,
     ),
     Setting(
         "proxy_count",
         "0",
         "Reverse proxies in front of the web app whose X-Forwarded-For and X-Forwarded-Proto "
         "are trusted; 0 when clients connect directly.",
-        _non_negative_int,
+        non_negative_int,
     ),
     Setting(
         "send_batch_size",
         "500",
         "How many ledger rows a sender claims and sends per database transaction.",
-        _positive_int,
+        positive_int,
+    ),
+    Setting(
+        "public_base_url",
+        "",
+        "Public address of the archive, feed and calendar, used in their canonical URLs "
+        'and in the emails\' "Läs i webbläsaren" links; empty: BASE_URL.',
+        optional_url,
+    ),
+    Setting(
+        "promise",
+        "promise.toml",
+        "The medborgarlöfte as data: its period, signing roles, focus areas with their "
+        "commitments and the recurring joint activities.",
+    ),
+    Setting(
+        "issue_min_blocks",
+        "polis=1",
+        "Approved blocks each organisation must own (alone or jointly) before an issue can "
+        "be approved: organisation=count, separated by commas; empty: no minimum.",
+        minimum_counts,
+    ),
+    Setting(
+        "logo_kommun",
+        "",
+        "Image file (PNG or SVG) with the kommun's logo for the masthead; empty: none.",
+    ),
+    Setting("logo_kommun_alt", "Österåkers kommun", "Alt text of the kommun's logo."),
+    Setting(
+        "logo_polis",
+        "",
+        "Image file (PNG or SVG) with the police's logo for the masthead; empty: none.",
+    ),
+    Setting("logo_polis_alt", "Polisen", "Alt text of the police's logo."),
+    Setting(
+        "log_format",
+        "text",
+        "text for people, or json: one JSON object a line for a log collector.",
+        choice("text", "json"),
+    ),
+    Setting(
+        "metrics_token",
+        "",
+        "Bearer token that /metrics requires; empty: /metrics answers only on loopback.",
+        secret=True,
+    ),
+    Setting(
+        "expect_scheduler",
+        "false",
+        "Whether /readyz requires a fresh scheduler lease (true where a scheduler runs).",
+        flag,
+    ),
+    Setting(
+        "keep_deliveries_days",
+        "400",
+        "Days a per-recipient delivery row is kept after its issue was sent; older rows are "
+        "rolled up into per-issue counts. 0: keep for ever.",
+        non_negative_int,
+    ),
+    Setting(
+        "keep_consent_days",
+        "1095",
+        "Days the consent history of an ended subscription is kept (proof of consent). "
+        "0: keep for ever.",
+        non_negative_int,
+    ),
+    Setting(
+        "keep_audit_days",
+        "1095",
+        "Days entries of the audit log are kept. 0: keep for ever.",
+        non_negative_int,
+    ),
+    Setting(
+        "keep_bounce_mail_days",
+        "30",
+        "Days received bounce messages are kept. 0: keep for ever.",
+        non_negative_int,
     ),
 )

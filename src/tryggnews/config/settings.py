@@ -77,6 +77,25 @@ class Settings:
     embed_origins: tuple[str, ...]
     proxy_count: int
     send_batch_size: int
+    public_base_url: str
+    promise: Path
+    issue_min_blocks: tuple[tuple[str, int], ...]
+    logo_kommun: str
+    logo_kommun_alt: str
+    logo_polis: str
+    logo_polis_alt: str
+    log_format: str
+    metrics_token: str
+    expect_scheduler: bool
+    keep_deliveries_days: int
+    keep_consent_days: int
+    keep_audit_days: int
+    keep_bounce_mail_days: int
+
+    @property
+    def public_url(self) -> str:
+        """Where the public archive, feed and calendar live (PUBLIC_BASE_URL or BASE_URL)."""
+        return self.public_base_url or self.base_url
 
     def require_secret_key(self) -> str:
         if not self.secret_key:
