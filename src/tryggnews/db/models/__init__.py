@@ -21,6 +21,7 @@ from tryggnews.db.models.editors import Approval, AuditEvent, EditorSession, Use
 from tryggnews.db.models.ledger import (
     OUTSTANDING_DELIVERY_STATES,
     Delivery,
+    DeliveryRollup,
     DeliveryStatus,
     ProviderEvent,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "ConsentEvent",
     "ConsentEventKind",
     "Delivery",
+    "DeliveryRollup",
     "DeliveryStatus",
     "EditorSession",
     "FocusArea",

@@ -82,3 +82,19 @@ class ProviderEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("provider", "event_key", name="uq_provider_events_key"),)
+
+
+class DeliveryRollup(Base):
+    """Counts kept for an issue after its per-recipient delivery rows were deleted (gallring).
+
+    One row per issue, audience variant and outcome (the follow-up's figure names, owned
+    by ``tryggnews.followup``); figures per issue are the live rows plus these counts, so
+    the yearly report stays true after retention.
+    """
+
+    __tablename__ = "delivery_rollups"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id"), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(30), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Running it for real: readiness checks, `doctor`, structured logs and metrics."""
