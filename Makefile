@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint types imports serve screenshots clean
+.PHONY: demo test lint types imports serve screenshots catalogues clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ serve: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshot_newsletter.py
+	$(BIN)/python scripts/screenshot_newsletter.py --language ar
+
+# Fixed text for translators (docs/languages.md): extract the Swedish source strings and
+# merge them into every language's catalogue; new strings arrive untranslated, and the
+# catalogue test fails until a translation is written.
+catalogues: $(STAMP)
+	mkdir -p var
+	$(BIN)/pybabel extract -F src/tryggnews/i18n/newsletter.cfg -k t -k N_ --no-default-keywords \
+		--project=tryggnews -w 100 -o var/newsletter.pot templates src/tryggnews/content/vocabulary.py
+	$(BIN)/pybabel update -D newsletter -i var/newsletter.pot -d src/tryggnews/i18n/locales -w 100 \
+		--no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) var node_modules

@@ -79,7 +79,8 @@ class RawSink(asyncio.Protocol):
             end = buffer.find(b"\r\n")
             if end < 0:
                 break
-            command = bytes(buffer[:4]).upper()
+            line = bytes(buffer[:end])
+            command = line[:4].upper()
             del buffer[: end + 2]
             if command == b"DATA":
                 self.in_data = True
@@ -92,9 +93,13 @@ class RawSink(asyncio.Protocol):
             elif command == b"EHLO":
                 out.append(b"250-sink\r\n250 8BITMIME\r\n")
             else:
-                out.append(b"250 OK\r\n")
+                out.append(self.answer(line))
         if out:
             self.transport.write(b"".join(out))  # type: ignore[attr-defined]
+
+    def answer(self, line: bytes) -> bytes:
+        """The reply to any other command (a subclass may look at it, e.g. count RCPTs)."""
+        return b"250 OK\r\n"
 
 
 class _AcceptAll:
@@ -144,6 +149,7 @@ def make_database(url: str, subscribers: int) -> None:
             number=1,
             title="Trygg i Österåker nummer 1",
             subject="Trygg i Österåker: påsklov, båtar och grannsamverkan",
+            preheader="Påsklov, båtar och grannsamverkan.",
             intro_md="Hej! Här kommer vårens nyhetsbrev från kommunen och polisen.",
         )
         for block in blocks:

@@ -32,8 +32,13 @@ SAMPLE_MEDIA = "https://trygg.example.se/media/**"
 ILLUSTRATION = Path(__file__).resolve().parent.parent / "docs" / "images" / "sample-lecture.svg"
 
 
-def newest_preview() -> Path:
-    previews = sorted(Path("var/preview").glob("*.html"), key=lambda p: p.stat().st_mtime)
+def newest_preview(language: str) -> Path:
+    # The demo writes the whole issue as KEY.html (Swedish) and KEY.<lang>.html.
+    pattern = f"*.{language}.html" if language else "*.html"
+    found = Path("var/preview").glob(pattern)
+    if not language:
+        found = (p for p in found if "." not in p.stem)
+    previews = sorted(found, key=lambda p: p.stat().st_mtime)
     if not previews:
         sys.exit("No preview found in var/preview: run `make demo` first.")
     return previews[-1]
@@ -44,10 +49,14 @@ def main() -> None:
     parser.add_argument("preview", nargs="?", type=Path, help="HTML file (default: newest)")
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
     parser.add_argument(
+        "--language", default="", help="A reader language's preview, e.g. ar (default: Swedish)."
+    )
+    parser.add_argument(
         "--max-height", type=int, default=2400, help="Clip long issues to this many pixels."
     )
     args = parser.parse_args()
-    preview = (args.preview or newest_preview()).resolve()
+    preview = (args.preview or newest_preview(args.language)).resolve()
+    prefix = f"newsletter-{args.language}" if args.language else "newsletter"
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
@@ -60,7 +69,7 @@ def main() -> None:
                 ),
             )
             page.goto(preview.as_uri())
-            target = args.out / f"newsletter-{name}.png"
+            target = args.out / f"{prefix}-{name}.png"
             height = min(page.evaluate("document.documentElement.scrollHeight"), args.max_height)
             page.screenshot(
                 path=str(target),

@@ -46,8 +46,8 @@ def test_every_top_level_module_is_a_room_of_the_contract() -> None:
 
 def test_architecture_doc_names_every_room() -> None:
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
-    table_rooms = set(re.findall(r"^\| `([a-z_]+)`", doc, flags=re.MULTILINE))
-    table_rooms |= set(re.findall(r"^\| `[a-z_]+`, `([a-z_]+)`", doc, flags=re.MULTILINE))
+    table_rooms = set(re.findall(r"^\| `([a-z0-9_]+)`", doc, flags=re.MULTILINE))
+    table_rooms |= set(re.findall(r"^\| `[a-z0-9_]+`, `([a-z0-9_]+)`", doc, flags=re.MULTILINE))
     assert set(_rooms()) <= table_rooms
 
 

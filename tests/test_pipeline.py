@@ -57,13 +57,17 @@ def test_demo_delivers_valid_messages_once(project: Path) -> None:
     assert len({m["To"] for m in messages}) == len(messages)
 
     signer = TokenSigner(secret)
+    languages: set[str] = set()
     for message in messages:
         parts = [p for p in message.walk() if not p.is_multipart()]
         assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
         assert all(p.get_content_charset() == "utf-8" for p in parts)
         assert "Österåker" in message["Subject"]
         html = parts[1].get_content()
-        assert '<html lang="sv"' in html
+        found = re.search(r'<html lang="(sv|en|ar|so)" dir="(ltr|rtl)"', html)
+        assert found is not None
+        languages.add(found.group(1))
+        assert (found.group(2) == "rtl") == (found.group(1) == "ar")
         assert len(parts[1].as_bytes()) < 90_000
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         https, mailto = (link.strip(" <>") for link in message["List-Unsubscribe"].split(","))
@@ -74,6 +78,9 @@ def test_demo_delivers_valid_messages_once(project: Path) -> None:
         manage = re.search(r"/p/([A-Za-z0-9._-]+)", html)
         assert manage is not None
         assert signer.verify(TokenPurpose.MANAGE, manage.group(1)) == claims
+
+    # The sample's readers of English, Arabic and Somali get their language (issue 15).
+    assert languages == {"sv", "en", "ar", "so"}
 
     second = run("demo", "--subscribers", str(SAMPLE_CSV))
     assert second.exit_code == 0, second.output
@@ -87,7 +94,7 @@ def test_issue_without_blocks_is_refused_with_reasons(project: Path) -> None:
     assert created.exit_code == 0, created.output
     refused = run("issue", "send", "2027-9")
     assert refused.exit_code == 2
-    assert "inte godkänt" in refused.output
+    assert "not approved by both" in refused.output
     result = run("issue", "send", "2027-9", "--without-approval")
     assert result.exit_code == 2
     assert "inga block" in result.output

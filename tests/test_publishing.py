@@ -78,6 +78,8 @@ def _issue_with_blocks(session: Session, key: str = "2027-1") -> Issue:
         number=int(key.split("-")[1]),
         title="Stöd efter brott",
         subject="Trygg i Österåker: stöd efter brott – våren är här",
+        preheader="Brottsofferdagen, Föräldraskolan och trygghetsvandringar.",
+        intro_md="Hej! Här kommer vårens första nyhetsbrev.",
         planned_send_at=datetime(2027, 2, 15, 7, 0, tzinfo=UTC),
     )
     for title, area, audiences in [

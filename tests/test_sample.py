@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tryggnews.content.organisations import BLOCK_OWNERS
 from tryggnews.content.vocabulary import FOCUS_AREAS, Vocabulary
 from tryggnews.db.models import Block, BlockStatus
+from tryggnews.editors.media import media_path, store_shipped_image
 from tryggnews.errors import ValidationError
 from tryggnews.sample import load_sample_blocks, read_sample
 
@@ -56,10 +57,12 @@ def test_links_and_images_stay_on_our_own_placeholder_domains(vocabulary: Vocabu
         parts = urlsplit(block.cta_url or "")
         assert parts.scheme == "https"
         assert parts.hostname == "example.se" or (parts.hostname or "").endswith(".example.se")
-    images = [block for block in sample.blocks if block.image_url]
+    # Pictures are shipped beside the sample (a PNG we drew), never linked from a host.
+    assert not [block for block in sample.blocks if block.image_url]
+    images = [block for block in sample.blocks if block.image_file]
     assert images
     for block in images:
-        assert (block.image_url or "").startswith("https://trygg.example.se/media/")
+        assert (block.image_bytes or b"").startswith(b"\x89PNG\r\n\x1a\n")
         assert block.image_alt
 
 
@@ -70,14 +73,28 @@ def test_the_useful_numbers_appear_in_the_sample(vocabulary: Vocabulary) -> None
         assert number in text
 
 
-def test_loading_twice_creates_the_blocks_once(session: Session, vocabulary: Vocabulary) -> None:
-    first = load_sample_blocks(session, author="demo@example.org", vocabulary=vocabulary)
+def test_loading_twice_creates_the_blocks_once(
+    session: Session, vocabulary: Vocabulary, tmp_path: Path
+) -> None:
+    media = tmp_path / "media"
+
+    def store(data: bytes) -> str:
+        return f"https://trygg.example.se/media/{store_shipped_image(media, data)}"
+
+    first = load_sample_blocks(
+        session, author="demo@example.org", vocabulary=vocabulary, store_image=store
+    )
     session.commit()
     assert len(first) == len(read_sample(vocabulary).blocks)
     assert {block.status for block in first} == {BlockStatus.APPROVED}
     assert {block.author for block in first} == {"demo@example.org"}
     image_block = next(block for block in first if block.image_url)
     assert image_block.image_alt
+    # The picture is in the app's media folder, under a name its serving route accepts.
+    name = (image_block.image_url or "").rsplit("/", 1)[1]
+    stored = media_path(media, name)
+    assert stored is not None and stored.read_bytes().startswith(b"\x89PNG")
+    assert store_shipped_image(media, stored.read_bytes()) == name  # same bytes, same name
 
     second = load_sample_blocks(session, author="someone-else@example.org", vocabulary=vocabulary)
     session.commit()
@@ -105,6 +122,8 @@ def test_an_edited_block_is_kept_not_recreated(session: Session, vocabulary: Voc
         (('body = "Text."', 'body = "Text."\nimage_url = "https://x.example.se/a.jpg"'), "alt"),
         (('body = "Text."', 'body = "Text."\ncta_url = "http://example.se/"'), "cta_label"),
         (('body = "Text."', 'body = "Text."\ncolour = "red"'), "unknown field"),
+        (('body = "Text."', 'body = "Text."\nimage_file = "a.png"\nimage_alt = "A"'), "a.png"),
+        (('body = "Text."', 'body = "Text."\nimage_file = "../x.png"\nimage_alt = "A"'), "beside"),
     ],
 )
 def test_a_bad_sample_file_names_the_block_and_the_problem(

@@ -25,6 +25,7 @@ def test_the_shipped_file_declares_the_domain_audiences_topics_and_languages() -
         "parents-gymnasium",
         "staff-skola",
         "staff-fritid",
+        "staff-myndighet",
         "forening",
         "foretag",
         "fastighetsagare",

@@ -6,19 +6,20 @@ MJML is rendered once per variant; the sender only substitutes tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tryggnews.archive.public import public_blocks
 from tryggnews.clock import Clock
 from tryggnews.content.approvals import lock_issue, require_sendable
 from tryggnews.content.failures import IssueFailure, UnbuildableError, built, fail_issue
 from tryggnews.content.issues import get_issue, issue_blocks
-from tryggnews.content.variants import VariantPlanner
+from tryggnews.content.variants import VariantPlanner, record_variants, recorded_variants
 from tryggnews.content.views import (
     ActivityView,
     BlockView,
@@ -30,10 +31,8 @@ from tryggnews.content.views import (
 from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import (
     OUTSTANDING_DELIVERY_STATES,
-    Block,
     Issue,
     IssueStatus,
-    IssueVariant,
     Subscriber,
 )
 from tryggnews.delivery.control import IssuePausedError
@@ -51,12 +50,13 @@ from tryggnews.delivery.sender import (
     ledger_summary,
     send_issue,
 )
-from tryggnews.errors import LintError, ValidationError
+from tryggnews.errors import LintError
 from tryggnews.planning.calendar import to_view
 from tryggnews.planning.plan import upcoming_activities
+from tryggnews.planning.promise_block import PromiseRules
 from tryggnews.planning.schedule import Schedule
-from tryggnews.render.lint import lint_blocks, lint_issue, lint_texts
-from tryggnews.render.model import RenderedVariant, Sender
+from tryggnews.render.lint import lint_blocks, lint_fields, lint_issue, lint_texts
+from tryggnews.render.model import Logo, RenderedVariant, Sender
 from tryggnews.render.newsletter import NewsletterRenderer
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
@@ -87,6 +87,10 @@ class MessageSettings:
     list_id_domain: str
     unsubscribe_address: str
     base_url: str
+    # Where the public archive lives ("Läs i webbläsaren"); empty: base_url.
+    public_url: str = ""
+    # The masthead's logos, as absolute URLs served by the app.
+    logos: tuple[Logo, ...] = ()
 
     @property
     def message_id_domain(self) -> str:
@@ -104,16 +108,20 @@ class Publisher:
         messages: MessageSettings,
         schedule: Schedule | None,
         report_failure: FailureReport | None = None,
+        promise: PromiseRules = PromiseRules(),  # noqa: B008 (frozen, shared safely)
     ) -> None:
         self.renderer = renderer
         self.vocabulary = vocabulary
         self.messages = messages
         self.schedule = schedule
+        self.promise = promise
         self.report_failure = report_failure
         self.sender = Sender(
             name=messages.sender_name,
             address=messages.sender_address,
             base_url=messages.base_url,
+            public_url=messages.public_url,
+            logos=messages.logos,
         )
 
     # --- what goes into an issue ---------------------------------------------------
@@ -124,12 +132,26 @@ class Publisher:
             return ()
         return tuple(to_view(a) for a in upcoming_activities(self.schedule, issue.send_date))
 
+    def view(self, issue: Issue) -> IssueView:
+        """The renderer's view of the issue, with its archive page when it will have one.
+
+        The archive's own rule decides (``archive.public``): an issue with no block the
+        public may read, or one withdrawn from the web, gets no "Läs i webbläsaren" link.
+        """
+        view = self.promise.decorate(issue, issue_view(issue))
+        if issue.web_withdrawn_at is not None or not public_blocks(issue):
+            return view
+        root = (self.messages.public_url or self.messages.base_url).rstrip("/")
+        return replace(view, web_url=f"{root}/arkiv/{issue.key}")
+
     @staticmethod
     def blocks_of(issue: Issue) -> list[BlockView]:
         return [block_view(b) for b in issue_blocks(issue)]
 
     def planner(self, blocks: Sequence[BlockView]) -> VariantPlanner:
-        return VariantPlanner(blocks, self.vocabulary.audiences)
+        return VariantPlanner(
+            blocks, self.vocabulary.audiences, self.vocabulary.topics, self.vocabulary.languages
+        )
 
     def plan_variants(
         self, session: Session, blocks: Sequence[BlockView], now: datetime
@@ -137,12 +159,14 @@ class Publisher:
         """Every variant the receiving subscribers need, streamed, never all in memory."""
         planner = self.planner(blocks)
         rows = session.execute(
-            select(Subscriber.audiences, Subscriber.topics)
+            select(Subscriber.audiences, Subscriber.topics, Subscriber.language)
             .where(receiving(now))
             .execution_options(yield_per=SUBSCRIBER_STREAM_BATCH)
         )
-        for audiences, topics in rows:
-            planner.variant_for(audiences, topics)
+        # One variant per (audiences, topics, language) actually held: a language
+        # nobody reads is never rendered.
+        for audiences, topics, language in rows:
+            planner.variant_for(audiences, topics, language)
         return planner
 
     # --- rendering and lint --------------------------------------------------------
@@ -166,7 +190,8 @@ class Publisher:
 
     def lint(self, rendered: RenderedIssue, blocks: Sequence[BlockView]) -> list[str]:
         """Every reason the issue may not go out; empty when it may."""
-        problems = lint_texts(rendered.issue, blocks) + lint_blocks(blocks)
+        problems = lint_texts(rendered.issue, blocks) + lint_fields(rendered.issue)
+        problems += lint_blocks(blocks) + self.promise.problems(rendered.issue, blocks)
         if not blocks:
             problems.append("utskicket har inga block")
         if not rendered.variants:
@@ -177,7 +202,12 @@ class Publisher:
         return problems
 
     def preview(
-        self, issue: Issue, *, audiences: Sequence[str], topics: Sequence[str] = ()
+        self,
+        issue: Issue,
+        *,
+        audiences: Sequence[str],
+        topics: Sequence[str] = (),
+        language: str = "sv",
     ) -> RenderedVariant:
         """The variant a person with these audiences and topics would get.
 
@@ -188,8 +218,8 @@ class Publisher:
         refused = lint_texts(issue_view(issue), blocks)
         if refused:
             raise LintError(refused)
-        spec = self.planner(blocks).variant_for(audiences, topics)
-        rendered = self.render(issue_view(issue), [spec])
+        spec = self.planner(blocks).variant_for(audiences, topics, language)
+        rendered = self.render(self.view(issue), [spec])
         return rendered.variants[spec.key]
 
     def check(
@@ -201,7 +231,7 @@ class Publisher:
         result then has no variants), so the page that shows them still works.
         """
         blocks = self.blocks_of(issue)
-        view = issue_view(issue)
+        view = self.view(issue)
         refused = lint_texts(view, blocks)
         if refused:
             return RenderedIssue(view, {}, {}, {}, ()), refused
@@ -264,7 +294,7 @@ class Publisher:
                     if require_approval:
                         require_sendable(session, issue)
                     blocks = self.blocks_of(issue)
-                    view = issue_view(issue)
+                    view = self.view(issue)
                     refused = lint_texts(view, blocks)
                     if refused:
                         raise LintError(refused)
@@ -275,20 +305,21 @@ class Publisher:
                     if problems:
                         raise LintError(problems)
                     templates.update(built(lambda: self._templates(view, rendered.variants)))
-                    _record_variants(session, issue_id, planner.variants.values())
+                    record_variants(session, issue_id, planner.variants.values())
                     snapshot_audience(session, issue_id, planner, now=clock.now())
                     issue.status = IssueStatus.SENDING
+                    issue.published_at = clock.now()  # the archive page opens now
                     variants.update(rendered.variants)
             if not deliver:
                 with session_factory() as session:
                     return ledger_summary(ledger_counts(session, issue_id))
             with session_factory() as session:
                 issue = get_issue(session, str(issue_id))
-                view = issue_view(issue)
+                view = self.view(issue)
                 # Only variants that still have recipients need a template; a resumed
                 # send renders those from their recorded definition.
                 needed = outstanding_variants(session, issue_id)
-                missing = _recorded_variants(session, issue, needed - variants.keys())
+                missing = recorded_variants(session, issue, needed - variants.keys())
                 unbuilt = needed - templates.keys()
                 refused = lint_texts(view, self.blocks_of(issue)) if unbuilt else []
                 counts = ledger_counts(session, issue_id)
@@ -334,45 +365,3 @@ class Publisher:
             )
             for key, variant in variants.items()
         }
-
-
-def _record_variants(session: Session, issue_id: int, specs: Iterable[VariantSpec]) -> None:
-    """Store each variant's definition once, so a resumed send renders the same thing."""
-    known = set(session.scalars(select(IssueVariant.key).where(IssueVariant.issue_id == issue_id)))
-    for spec in specs:
-        if spec.key not in known:
-            session.add(
-                IssueVariant(
-                    issue_id=issue_id,
-                    key=spec.key,
-                    block_ids=[b.id for b in spec.blocks],
-                    include_activities=spec.include_activities,
-                    audience_label=spec.audience_label,
-                )
-            )
-    session.flush()
-
-
-def _recorded_variants(session: Session, issue: Issue, keys: Collection[str]) -> list[VariantSpec]:
-    if not keys:
-        return []
-    rows = session.scalars(
-        select(IssueVariant).where(IssueVariant.issue_id == issue.id, IssueVariant.key.in_(keys))
-    )
-    specs = []
-    for row in rows:
-        blocks = [session.get(Block, block_id) for block_id in row.block_ids]
-        if any(b is None for b in blocks):
-            raise ValidationError(
-                f"utskick {issue.key}: ett block i variant {row.key} har tagits bort efter "
-                "att utskicket började"
-            )
-        specs.append(
-            VariantSpec(
-                key=row.key,
-                blocks=tuple(block_view(b) for b in blocks if b is not None),
-                include_activities=row.include_activities,
-                audience_label=row.audience_label,
-            )
-        )
-    return specs

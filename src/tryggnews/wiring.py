@@ -7,29 +7,42 @@ transport, the token signer and the scheduler's parts; nothing below builds them
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from tryggnews.clock import Clock
+from tryggnews.clock import Clock, SystemClock
 from tryggnews.config import Settings
+from tryggnews.content.owner_blocks import check_minimums
 from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
+from tryggnews.db.counters import SharedCounters
 from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.delivery.bounce_mail import BounceRules
 from tryggnews.delivery.bounce_mailbox import BounceMailbox, MailboxConfig, open_mailbox
-from tryggnews.delivery.options import DeliveryOptions
+from tryggnews.delivery.options import BatchReport, DeliveryOptions
 from tryggnews.delivery.ratelimit import RateLimiter, SystemTicker
 from tryggnews.delivery.verp import VerpAddresses
+from tryggnews.editors.media import logo_mime_type
 from tryggnews.errors import ConfigError
+from tryggnews.operations.metrics import database_registry
+from tryggnews.operations.readiness import Readiness
+from tryggnews.planning.promise_block import PromiseRules
+from tryggnews.planning.promise_file import Promise, load_promise
 from tryggnews.planning.schedule import Schedule, load_schedule
 from tryggnews.publishing import MessageSettings, Publisher
+from tryggnews.render.model import Logo
 from tryggnews.render.newsletter import NewsletterRenderer
+from tryggnews.retention import RetentionPeriods
 from tryggnews.scheduler.bounce_mail import BounceFetch
 from tryggnews.scheduler.failures import FailureReporter
+from tryggnews.scheduler.lease import SCHEDULER_LEASE
 from tryggnews.scheduler.runner import SchedulerParts
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
@@ -47,6 +60,11 @@ def engine(database_url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+def shared_counters(sessions: sessionmaker[Session], settings: Settings) -> SharedCounters:
+    """The rate-limit counters every process shares through the database (keys hashed)."""
+    return SharedCounters(sessions, settings.require_secret_key())
 
 
 def schedule(settings: Settings) -> Schedule | None:
@@ -82,11 +100,61 @@ def publisher(settings: Settings, vocabulary: Vocabulary | None = None) -> Publi
             list_id_domain=settings.list_id,
             unsubscribe_address=settings.unsubscribe_address,
             base_url=settings.base_url,
+            public_url=settings.public_url,
+            logos=logos(settings),
         ),
         schedule=plan,
         # An issue that cannot be built is reported to the plan's administrators.
         report_failure=FailureReporter(lambda: plan, base_url=settings.base_url),
+        promise=promise_rules(settings),
     )
+
+
+def promise(settings: Settings) -> Promise | None:
+    """The medborgarlöfte from promise.toml, or None when the file is absent."""
+    if not settings.promise.exists():
+        return None
+    return load_promise(settings.promise)
+
+
+def promise_rules(settings: Settings) -> PromiseRules:
+    """The police in every issue (the checked minimums) and the promise block's source.
+
+    promise.toml is read each time an issue with the block is drawn, so an edit shows at
+    once; a broken file then becomes a lint problem on that issue, not a failed start.
+    """
+    return PromiseRules(
+        min_blocks=check_minimums(settings.issue_min_blocks),
+        load_promise=lambda: promise(settings),
+    )
+
+
+def logos(settings: Settings) -> tuple[Logo, ...]:
+    """The masthead's logos as the emails link them: served by the app at /media/logo/…
+
+    A set path that is not a PNG or SVG image (or has no alt text) stops here with the
+    setting named, not in the middle of a send. ``?v=`` changes with the file, so mail
+    programs that cached the old logo fetch the new one.
+    """
+    found: list[Logo] = []
+    for organisation, value, alt in (
+        ("kommun", settings.logo_kommun, settings.logo_kommun_alt),
+        ("polis", settings.logo_polis, settings.logo_polis_alt),
+    ):
+        if not value:
+            continue
+        name = f"TRYGGNEWS_LOGO_{organisation.upper()}"
+        path = Path(value)
+        if not path.is_file():
+            raise ConfigError(f"{name}={value}: no such file")
+        if logo_mime_type(path) is None:
+            raise ConfigError(f"{name}={value}: not a PNG, JPEG, WebP, GIF or SVG image")
+        if not alt.strip():
+            raise ConfigError(f"{name}_ALT is empty: a logo needs a text for who cannot see it")
+        version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        url = f"{settings.base_url.rstrip('/')}/media/logo/{organisation}?v={version}"
+        found.append(Logo(url=url, alt=alt.strip()))
+    return tuple(found)
 
 
 def transport(settings: Settings) -> Transport:
@@ -141,18 +209,25 @@ def verp(settings: Settings) -> VerpAddresses | None:
 
 def delivery_options(
     settings: Settings,
+    sessions: sessionmaker[Session],
     *,
     stop: Callable[[], bool] | None = None,
     ticker: SystemTicker | None = None,
+    on_batch: Callable[[BatchReport], None] | None = None,
 ) -> DeliveryOptions:
     """How this process sends, from the settings: pacing, redirect, retries, lease,
-    suppression of hard bounces and VERP. Build it once per process, so one rate
-    limiter paces everything the process sends (``issue send``, a worker, the scheduler).
+    suppression of hard bounces and VERP. The rate and hourly cap are counted in the
+    database reached through ``sessions``, so every process and host sending through
+    the same relay shares them (``docs/scaling.md``).
     """
     limited = settings.send_rate or settings.send_hourly_cap
     return DeliveryOptions(
         limiter=RateLimiter(
-            settings.send_rate, settings.send_hourly_cap, ticker=ticker or SystemTicker()
+            settings.send_rate,
+            settings.send_hourly_cap,
+            ticker=ticker or SystemTicker(),
+            clock=SystemClock(),
+            counters=shared_counters(sessions, settings),
         )
         if limited
         else None,
@@ -162,6 +237,7 @@ def delivery_options(
         suppression_key=settings.require_secret_key(),
         stop=stop,
         verp=verp(settings),
+        on_batch=on_batch,
     )
 
 
@@ -203,9 +279,10 @@ def scheduler_parts(engine: Engine, settings: Settings, clock: Clock) -> Schedul
     """
     vocabulary = load_vocabulary(settings.audiences)
     mailbox = bounce_mailbox_config(settings)
+    sessions = session_factory(engine)
     return SchedulerParts(
         engine=engine,
-        session_factory=session_factory(engine),
+        session_factory=sessions,
         clock=clock,
         load_schedule=lambda: schedule(settings),
         make_publisher=lambda: publisher(settings, vocabulary),
@@ -216,6 +293,36 @@ def scheduler_parts(engine: Engine, settings: Settings, clock: Clock) -> Schedul
         base_url=settings.base_url,
         grace=timedelta(hours=settings.send_grace_hours),
         purge_after=timedelta(days=settings.purge_unconfirmed_days),
-        options=delivery_options(settings),
+        options=delivery_options(settings, sessions),
         bounce_fetch=BounceFetch(mailbox, bounce_rules(settings)) if mailbox.configured else None,
+        retention=retention_periods(settings),
+    )
+
+
+def retention_periods(settings: Settings) -> RetentionPeriods:
+    """How long each kind of personal data is kept (``TRYGGNEWS_KEEP_*_DAYS``)."""
+    return RetentionPeriods(
+        deliveries_days=settings.keep_deliveries_days,
+        consent_days=settings.keep_consent_days,
+        audit_days=settings.keep_audit_days,
+        bounce_mail_days=settings.keep_bounce_mail_days,
+        unconfirmed_days=settings.purge_unconfirmed_days,
+    )
+
+
+def readiness(settings: Settings, engine: Engine, clock: Clock) -> Readiness:
+    """The checks of ``/readyz`` and ``doctor``: the outbox only when it is the transport,
+    the scheduler's lease only where a scheduler is expected."""
+    return Readiness(
+        engine=engine,
+        now=clock.now,
+        outbox_dir=settings.outbox_dir if settings.transport == "outbox" else None,
+        scheduler_lease=SCHEDULER_LEASE if settings.expect_scheduler else None,
+    )
+
+
+def metrics_registry(settings: Settings, engine: Engine, clock: Clock) -> CollectorRegistry:
+    """What ``/metrics`` serves: the figures read from the database at each scrape."""
+    return database_registry(
+        engine, transport=settings.transport, now=clock.now, scheduler_lease=SCHEDULER_LEASE
     )

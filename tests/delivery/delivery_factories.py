@@ -29,7 +29,15 @@ SUBJECT = "Trygg i Österåker nr 1 2027: påsklov, båtar och trygghet"
 
 
 def make_issue(session: Session, key: str = "2027-1", number: int = 1) -> Issue:
-    issue = Issue(key=key, year=2027, number=number, title=f"Nummer {number}", subject=SUBJECT)
+    issue = Issue(
+        key=key,
+        year=2027,
+        number=number,
+        title=f"Nummer {number}",
+        subject=SUBJECT,
+        preheader="Påsklov, båtar och trygghet i Österåker.",
+        intro_md="Hej! Här kommer vårens nyhetsbrev.",
+    )
     session.add(issue)
     session.flush()
     return issue

@@ -90,6 +90,7 @@ def prepare_issue(
             number=1,
             title="Trygg i Österåker nummer 1",
             subject="Trygg i Österåker: påsklov och grannsamverkan",
+            preheader="Påsklov, grannsamverkan och vårens aktiviteter.",
             intro_md="Hej! Här kommer vårens nyhetsbrev.",
         )
         for block in blocks:

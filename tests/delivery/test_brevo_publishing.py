@@ -58,6 +58,8 @@ def _issue(session: Session) -> None:
         number=1,
         title="Stöd efter brott",
         subject="Trygg i Österåker: stöd efter brott",
+        preheader="Brottsofferdagen och Föräldraskolan.",
+        intro_md="Hej! Här kommer vårens första nyhetsbrev.",
         planned_send_at=datetime(2027, 2, 15, 7, 0, tzinfo=UTC),
     )
     for title, area, audiences in [

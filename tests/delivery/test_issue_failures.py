@@ -123,7 +123,14 @@ def test_worker_fails_the_broken_issue_and_sends_the_others(
     with session_factory.begin() as session:
         first = session.execute(select(Issue).where(Issue.key == ISSUE_KEY)).scalar_one()
         second = create_issue(
-            session, key=SECOND_KEY, year=2027, number=2, title="Nummer två", subject="Nummer två"
+            session,
+            key=SECOND_KEY,
+            year=2027,
+            number=2,
+            title="Nummer två",
+            subject="Nummer två",
+            preheader="Nytt från kommunen och polisen.",
+            intro_md="Hej! Här kommer nummer två.",
         )
         for block in issue_blocks(first):
             add_block(session, second, block)

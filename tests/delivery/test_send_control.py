@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from delivery_factories import T0, make_issue, snapshot_sending_issue
+from limit_helpers import StepTicker, counters_of, limiter_of
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +21,6 @@ from tryggnews.delivery.claims import claim_batch, extend_claims
 from tryggnews.delivery.control import pause_sending, resume_sending
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.delivery.options import DeliveryOptions
-from tryggnews.delivery.ratelimit import RateLimiter
 from tryggnews.delivery.sender import SendSummary, send_issue
 from tryggnews.errors import ConfigError, TryggnewsError
 from tryggnews.subscribers.tokens import TokenSigner
@@ -143,27 +143,16 @@ def test_bad_redirect_address_names_the_setting(session_factory: sessionmaker[Se
         send(session_factory, issue_id, templates, Recording(), DeliveryOptions(redirect_to="x y"))
 
 
-class StepTicker:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def test_rate_limit_claims_only_what_it_may_send(session_factory: sessionmaker[Session]) -> None:
     issue_id, templates = snapshot_sending_issue(session_factory, count=5)
-    ticker = StepTicker()
+    ticker = StepTicker(0.0)
     transport = Recording()
     summary = send(
         session_factory,
         issue_id,
         templates,
         transport,
-        DeliveryOptions(limiter=RateLimiter(per_second=1, ticker=ticker)),
+        DeliveryOptions(limiter=limiter_of(ticker, counters_of(session_factory), per_second=1)),
     )
     assert summary.sent == 5
     assert [len(b) for b in transport.batches] == [1] * 5

@@ -102,6 +102,7 @@ def issue_with_blocks(
             year=2027,
             number=1,
             title="Stöd efter brott och ett tryggt sportlov",
+            preheader="Brottsofferdagen och råd inför sportlovet.",
             intro_md="Välkommen till årets första nyhetsbrev.",
             planned_send_at=datetime(2027, 2, 15, 7, 0, tzinfo=UTC),
         )

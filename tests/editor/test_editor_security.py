@@ -31,9 +31,32 @@ from tryggnews.editors.media import MAX_IMAGE_BYTES, image_type, store_image
 from tryggnews.errors import ValidationError
 from tryggnews.web.editor.services import LOGIN_ATTEMPTS_PER_ADDRESS
 
-PUBLIC_ENDPOINTS = {"editor.auth.login", "editor.auth.set_password", "editor.media.file"}
-ADMIN_BLUEPRINTS = ("editor.scheduling.", "editor.audit.", "editor.users.")
-ARGUMENTS = {"key": "2027-1", "block_id": 1, "user_id": 1, "token": "x", "name": "x.png"}
+# The masthead logos are public on purpose: every email links them.
+PUBLIC_ENDPOINTS = {
+    "editor.auth.login",
+    "editor.auth.set_password",
+    "editor.media.file",
+    "editor.media.logo",
+}
+ADMIN_BLUEPRINTS = (
+    "editor.scheduling.",
+    "editor.audit.",
+    "editor.users.",
+    "editor.archive_admin.",
+    "editor.subscriber_actions.",
+    "editor.subscriber_import.",
+    "editor.suppressions.",
+)
+ARGUMENTS = {
+    "key": "2027-1",
+    "block_id": 1,
+    "user_id": 1,
+    "subscriber_id": 1,
+    "year": 2027,
+    "lang": "en",
+    "token": "x",
+    "name": "x.png",
+}
 HOSTILE = (
     "<script>alert('s')</script>\n\n"
     "[Läs om langning](javascript:alert('j'))\n\n"
@@ -85,7 +108,15 @@ def test_editors_cannot_reach_admin_pages(app: Flask, issue_with_blocks: dict[st
     client = app.test_client()
     token = login(client, POLIS)
     admin_rules = [r for r in _workspace_rules(app) if r[0].startswith(ADMIN_BLUEPRINTS)]
-    assert {r[0].split(".")[1] for r in admin_rules} == {"scheduling", "audit", "users"}
+    assert {r[0].split(".")[1] for r in admin_rules} == {
+        "scheduling",
+        "audit",
+        "users",
+        "archive_admin",
+        "subscriber_actions",
+        "subscriber_import",
+        "suppressions",
+    }
     for endpoint, method, url in admin_rules:
         response = client.open(url, method=method, data={"csrf_token": token})
         assert response.status_code == 403, (endpoint, method, response.status_code)

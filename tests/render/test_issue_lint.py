@@ -18,7 +18,13 @@ from render_samples import (
 )
 
 from tryggnews.content.views import VariantSpec
-from tryggnews.render.lint import HTML_LIMIT_BYTES, encoded_html_size, lint_blocks, lint_issue
+from tryggnews.render.lint import (
+    HTML_LIMIT_BYTES,
+    encoded_html_size,
+    lint_blocks,
+    lint_fields,
+    lint_issue,
+)
 from tryggnews.render.model import (
     MANAGE_TOKEN_PLACEHOLDER,
     UNSUBSCRIBE_TOKEN_PLACEHOLDER,
@@ -106,11 +112,40 @@ def test_unresolved_template_code_and_unknown_placeholder(renderer: NewsletterRe
     ]
 
 
-def test_empty_variant(renderer: NewsletterRenderer) -> None:
-    variant = VariantSpec(key="vtom", blocks=(), audience_label="Senior")
+def test_empty_variant_names_its_readers_and_the_remedy_without_a_key(
+    renderer: NewsletterRenderer,
+) -> None:
+    variant = VariantSpec(key="vtom", blocks=(), audience_label="Föräldrar – förskola")
     rendered = render(renderer, variant)
     assert lint_issue([rendered], [variant]) == [
-        "variant vtom (Senior): varianten har inga block; den skulle bli ett tomt nyhetsbrev"
+        "Läsare i Föräldrar – förskola skulle få ett tomt nyhetsbrev: inget block i utskicket "
+        "är för dem. Lägg till ett block för alla eller för Föräldrar – förskola."
+    ]
+
+
+def test_empty_variant_for_several_audiences_and_topics(renderer: NewsletterRenderer) -> None:
+    variant = VariantSpec(
+        key="vtom",
+        blocks=(),
+        audience_label="Föräldrar – förskola, Senior",
+        topic_label="Tillgreppsbrott",
+    )
+    (problem,) = lint_issue([render(renderer, variant)], [variant])
+    assert problem == (
+        "Läsare i Föräldrar – förskola eller Senior som bara valt ämnena Tillgreppsbrott "
+        "skulle få ett tomt nyhetsbrev: inget block i utskicket är för dem. Lägg till ett "
+        "block för alla eller för Föräldrar – förskola eller Senior, inom Tillgreppsbrott "
+        "eller Gemensamt."
+    )
+    assert "vtom" not in problem
+
+
+def test_a_labelled_variant_is_named_by_its_readers(renderer: NewsletterRenderer) -> None:
+    variant = replace(minimal_variant(), audience_label="Senior")
+    good = render(renderer, variant)
+    bad = replace(good, html=good.html.replace("</body>", "<img></body>"))
+    assert lint_issue([bad], [variant]) == [
+        "utgåvan för Senior: bilden (utan src) saknar alt-attribut"
     ]
 
 
@@ -153,9 +188,17 @@ def test_every_problem_is_reported_not_just_the_first(renderer: NewsletterRender
         text="",
     )
     problems = lint_issue([bad], [variant])
-    assert len(problems) == 5
+    # The empty subject is the issue's fault, reported once by lint_fields (below).
+    assert len(problems) == 4
     assert all(p.startswith("variant vmin: ") for p in problems)
-    assert "variant vmin: ämnesraden är tom" in problems
+
+
+def test_empty_subject_preheader_and_ingress_are_errors_that_say_what_to_write() -> None:
+    empty = replace(make_issue(), subject=" ", preheader="", intro_md="\n")
+    problems = lint_fields(empty)
+    assert [p.split(":")[0] for p in problems] == ["ämnesrad", "förhandstext", "ingress"]
+    assert all("skriv" in p for p in problems)
+    assert lint_fields(make_issue()) == []
 
 
 BLOCK_CASES = {

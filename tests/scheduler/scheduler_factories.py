@@ -145,6 +145,8 @@ def make_issue(
         number=number,
         title=f"Nummer {key}",
         subject=f"Trygg i Österåker {key}",
+        preheader="Grannsamverkan och råd inför helgen.",
+        intro_md="Hej! Här kommer nyhetsbrevet från kommunen och polisen.",
         planned_send_at=planned_send_at,
         status=status,
     )

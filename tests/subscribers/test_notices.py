@@ -54,7 +54,7 @@ def test_the_confirmation_is_multipart_swedish_and_carries_the_link() -> None:
         assert part.get_content_charset() == "utf-8"
     assert CONFIRM in text.get_content() and CONFIRM in html.get_content()
     assert "72 timmar" in text.get_content() and "30 dagar" in text.get_content()
-    assert '<html lang="sv">' in html.get_content()
+    assert '<html lang="sv" dir="ltr">' in html.get_content()
     assert max(len(line) for line in notice.raw.split(b"\n")) <= 78
     assert b"\r\n" not in notice.raw  # transports convert line endings themselves
 

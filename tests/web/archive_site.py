@@ -43,11 +43,13 @@ def send_issue(
     title: str = "Stöd efter brott",
     intro: str = "Våren är här, och med den **trygghetsvandringarna**.",
     staff_only: bool = False,
+    deliver: bool = True,
 ) -> dict[str, int]:
     """Create the issue with ``parts`` and send it; returns the block ids by title.
 
     ``staff_only``: the issue is marked sent as the sender leaves it, without a send
     (lint would refuse it: the non-staff readers' variants would be empty).
+    ``deliver=False``: the send is started (snapshot, status "sending") and stops there.
     """
     year, number = (int(x) for x in key.split("-"))
     ids: dict[str, int] = {}
@@ -97,6 +99,7 @@ def send_issue(
             worker_id="test",
             batch_size=10,
             require_approval=False,
+            deliver=deliver,
         )
     finally:
         transport.close()

@@ -31,7 +31,9 @@ def test_the_archive_pages_pass_axe_at_1280_and_320_px(browser: Any, server: Ser
     checked = []
     for width in (1280, 320):
         # CSP forbids inline scripts, which is how axe-core is injected: bypass it here.
-        context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 800})
+        context = browser.new_context(
+            bypass_csp=True, viewport={"width": width, "height": 800}, locale="sv-SE"
+        )
         page = context.new_page()
         try:
             for path, status in (("/arkiv", 200), ("/arkiv/2027-1", 200), ("/arkiv/2027-2", 410)):

@@ -20,7 +20,9 @@ def test_the_calendar_is_accessible_at_desktop_and_phone_width(
 ) -> None:
     axe = _axe_or_skip()
     # CSP forbids inline scripts, which is how axe-core is injected: bypass it for the test.
-    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900})
+    context = browser.new_context(
+        bypass_csp=True, viewport={"width": width, "height": 900}, locale="sv-SE"
+    )
     try:
         page = context.new_page()
         page.goto(server.base_url + "/kalender")

@@ -189,7 +189,7 @@ def test_the_feed_parses_cleanly_answers_304_and_drops_a_withdrawn_issue(site: S
 
 def test_a_withdrawal_needs_a_reason(site: Site) -> None:
     send_issue(site.settings, site.sessions, "2027-1", AUTUMN)
-    with site.sessions.begin() as session, pytest.raises(ValidationError, match="reason"):
+    with site.sessions.begin() as session, pytest.raises(ValidationError, match="Skriv skälet"):
         withdraw_issue(session, "2027-1", reason="  ", actor="admin", now=site.clock.now())
     assert site.get("/arkiv/2027-1").status_code == 200
 

@@ -136,7 +136,9 @@ class Checker:
 
 def test_the_checks_find_what_they_look_for(browser: Any) -> None:
     check = Checker(_axe_or_skip())
-    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 720})
+    context = browser.new_context(
+        bypass_csp=True, viewport={"width": 320, "height": 720}, locale="sv-SE"
+    )
     try:
         page = context.new_page()
         page.set_content("<html><head><title>x</title></head><body><input></body></html>")
@@ -155,7 +157,9 @@ def test_the_checks_find_what_they_look_for(browser: Any) -> None:
 def test_sign_up_confirm_choose_and_leave_in_a_real_browser(browser: Any, server: Server) -> None:
     check = Checker(_axe_or_skip())
     # CSP forbids inline scripts, which is how axe-core is injected: bypass it for the test.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 720})
+    context = browser.new_context(
+        bypass_csp=True, viewport={"width": 320, "height": 720}, locale="sv-SE"
+    )
     page = context.new_page()
     try:
         _flow(page, server, check)

@@ -25,7 +25,7 @@ def test_the_front_page_leads_to_the_sign_up_form(site: Site) -> None:
     page = site.get("/prenumerera")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert '<html lang="sv">' in html
+    assert '<html lang="sv" dir="ltr">' in html
     assert '<label for="email">E-postadress</label>' in html
     assert "<legend>Vem är du? Välj en eller flera grupper</legend>" in html
     assert '<span lang="ar" dir="rtl">العربية</span>' in html

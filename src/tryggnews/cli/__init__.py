@@ -18,6 +18,13 @@ from tryggnews.cli import subscriber_privacy  # noqa: F401  # isort: skip
 from tryggnews.cli import delivery  # noqa: F401  # isort: skip
 from tryggnews.cli import users  # noqa: F401  # isort: skip
 from tryggnews.cli import bounces  # noqa: F401  # isort: skip
+from tryggnews.cli import archive  # noqa: F401  # isort: skip
+from tryggnews.cli import backup  # noqa: F401  # isort: skip
+from tryggnews.cli import retention  # noqa: F401  # isort: skip
+from tryggnews.cli import doctor  # noqa: F401  # isort: skip
+from tryggnews.cli import report  # noqa: F401  # isort: skip
+from tryggnews.cli import promise  # noqa: F401  # isort: skip
+from tryggnews.cli import translations  # noqa: F401  # isort: skip
 # --- end of command registrations ---
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -14,9 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from tryggnews import wiring
 from tryggnews.config import Settings, load_settings
 from tryggnews.content.vocabulary import Vocabulary
-from tryggnews.errors import LintError, TryggnewsError
+from tryggnews.errors import ConfigError, LintError, TryggnewsError
+from tryggnews.operations.logs import configure_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Long-running commands log what they do at INFO; the others only warnings and errors.
+SERVICES = frozenset({"serve", "worker", "scheduler"})
 
 
 class AppContext:
@@ -49,6 +54,14 @@ class AppContext:
     @property
     def session_factory(self) -> sessionmaker[Session]:
         return wiring.session_factory(self.engine)
+
+    def start_logging(self, *, service: bool) -> None:
+        """Logs as TRYGGNEWS_LOG_FORMAT says (``operations.logs``), INFO for a service."""
+        try:
+            log_format = self.settings.log_format
+        except ConfigError:
+            log_format = "text"  # the command itself reports the bad setting
+        configure_logging(log_format, level=logging.INFO if service else logging.WARNING)
 
     def close(self) -> None:
         # Pooled connections left open would outlive the command (and warn in tests).
@@ -84,4 +97,6 @@ def handle_errors(func: F) -> F:
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """tryggnews – the newsletter pipeline for Trygg i Österåker."""
-    ctx.call_on_close(ctx.ensure_object(AppContext).close)
+    app = ctx.ensure_object(AppContext)
+    ctx.call_on_close(app.close)
+    app.start_logging(service=ctx.invoked_subcommand in SERVICES)

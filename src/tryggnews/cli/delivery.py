@@ -17,7 +17,8 @@ from tryggnews.delivery.control import pause_sending, resume_sending
 from tryggnews.delivery.ratelimit import SystemTicker
 from tryggnews.delivery.sender import SendSummary, check_transport
 from tryggnews.delivery.worker import run_worker
-from tryggnews.errors import TryggnewsError
+from tryggnews.errors import ConfigError, TryggnewsError
+from tryggnews.operations.metrics import WorkerMetrics, serve_worker_metrics
 
 
 @cli.command()
@@ -29,9 +30,24 @@ from tryggnews.errors import TryggnewsError
     show_default=True,
     help="Seconds to wait before looking again when nothing is due.",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve this worker's own Prometheus metrics (batch latency, the transport's "
+    "answers) on this port; see docs/deployment.md.",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface for --metrics-port.",
+)
 @pass_app
 @handle_errors
-def worker(app: AppContext, once: bool, poll: float) -> None:
+def worker(
+    app: AppContext, once: bool, poll: float, metrics_port: int | None, metrics_host: str
+) -> None:
     """Deliver every issue that is sending, batch by batch, until stopped.
 
     Run as many workers as you like, on one machine or several: they share the
@@ -43,11 +59,27 @@ def worker(app: AppContext, once: bool, poll: float) -> None:
     worker_id = wiring.worker_id()
     transport = wiring.transport(settings)
     ticker = SystemTicker()
+    metrics = WorkerMetrics() if metrics_port is not None else None
+    stop_metrics = None
     try:
+        if metrics is not None and metrics_port is not None:
+            metrics.start_for(transport.name)
+            try:
+                stop_metrics = serve_worker_metrics(metrics, metrics_host, metrics_port)
+            except OSError as exc:
+                raise ConfigError(
+                    f"--metrics-port {metrics_port}: cannot listen ({exc.strerror})"
+                ) from None
         with stop_on_signal(ticker) as stop:
             warn_about_sending(settings, transport)
             check_transport(transport)
-            options = wiring.delivery_options(settings, stop=stop.is_set, ticker=ticker)
+            options = wiring.delivery_options(
+                settings,
+                app.session_factory,
+                stop=stop.is_set,
+                ticker=ticker,
+                on_batch=metrics.observe if metrics is not None else None,
+            )
             click.echo(f"Worker {worker_id} sending through {transport.name}.", err=True)
 
             def deliver(issue_id: int) -> SendSummary:
@@ -89,6 +121,8 @@ def worker(app: AppContext, once: bool, poll: float) -> None:
             )
     finally:
         transport.close()
+        if stop_metrics is not None:
+            stop_metrics()
     click.echo(
         f"Worker {worker_id} stopped: {totals.accepted} accepted of {totals.attempted} "
         f"handled in {totals.passes} passes.",

@@ -15,16 +15,19 @@ from rich.table import Table
 from tryggnews import wiring
 from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
 from tryggnews.cli.block import read_text_file
+from tryggnews.cli.figures import echo_figures
 from tryggnews.cli.sending import print_summary, send_with_progress
 from tryggnews.clock import SystemClock
 from tryggnews.content.audit import record as record_audit
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue, list_issues
 from tryggnews.content.text import require_plain_text
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import IssueStatus
 from tryggnews.delivery.claims import claim_holders
 from tryggnews.delivery.ledger import ledger_counts
 from tryggnews.errors import LintError, ValidationError
 from tryggnews.planning.schedule import PlannedIssue
+from tryggnews.render.slug import slug
 
 KEY_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -32,7 +35,7 @@ KEY_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 def parse_issue_key(key: str) -> tuple[int, int]:
     match = KEY_PATTERN.match(key.strip())
     if not match:
-        raise ValidationError(f"nyckel {key!r}: skriv år-nummer, t.ex. 2027-1")
+        raise ValidationError(f"key {key!r}: write YEAR-NUMBER, e.g. 2027-1")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -173,7 +176,8 @@ def issue_list(app: AppContext, year: int | None) -> None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="HTML file to write (default: var/preview/ISSUE.html); the text part goes beside it.",
+    help="HTML file to write (default: var/preview/ISSUE.html, or ISSUE-<audience words>.html "
+    "with --audience/--topic); the text part goes beside it.",
 )
 @pass_app
 @handle_errors
@@ -192,11 +196,23 @@ def issue_preview(
     with app.session_factory() as session:
         target = get_issue(session, issue_ref)
         variant = publisher.preview(target, audiences=chosen, topics=chosen_topics)
-        out = out or Path("var/preview") / f"{target.key}.html"
+        out = out or Path("var/preview") / preview_name(target.key, vocabulary, audiences, topics)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(variant.html, encoding="utf-8")
     out.with_suffix(".txt").write_text(variant.text, encoding="utf-8")
     click.echo(str(out))
+
+
+def preview_name(
+    key: str, vocabulary: Vocabulary, audiences: tuple[str, ...], topics: tuple[str, ...]
+) -> str:
+    """``2027-2.html`` for every reader, else named after the chosen readers' words:
+    ``2027-2-foraldrar-arskurs-7-9.html`` (never after a variant's internal key)."""
+    if not audiences and not topics:
+        return f"{key}.html"
+    words = [vocabulary.audiences[a] for a in vocabulary.audience_keys(audiences)]
+    words += [vocabulary.topics[t] for t in vocabulary.topic_keys(topics)]
+    return f"{key}-{slug(' '.join(words))}.html"
 
 
 @issue.command("check")
@@ -244,8 +260,8 @@ def issue_send(app: AppContext, issue_ref: str, without_approval: bool) -> None:
         if target.status not in SENDABLE:
             if not without_approval:
                 raise ValidationError(
-                    f"utskick {target.key} är inte godkänt av både Polisen och kommunen: "
-                    "godkänn det i redaktionen, eller skicka med --without-approval"
+                    f"issue {target.key} is not approved by both the police and the kommun: "
+                    "approve it in the workspace, or send with --without-approval"
                 )
             record_audit(
                 session,
@@ -281,3 +297,4 @@ def issue_status(app: AppContext, issue_ref: str) -> None:
                 else f"lease until {holder.until:%Y-%m-%d %H:%M:%S} UTC"
             )
             click.echo(f"  claimed by {holder.worker_id}: {holder.rows} rows, {lease}")
+        echo_figures(session, target)

@@ -89,7 +89,6 @@ def scheduler_command(
     if once:
         _run_once(runner)
         return
-    _configure_logging()
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -118,13 +117,3 @@ def _run_once(runner: SchedulerRunner) -> None:
     if failed:
         click.echo(f"Error: {len(failed)} job(s) failed (see above).", err=True)
         sys.exit(2)
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # APScheduler logs every job run at INFO; our own lines say what happened.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -86,7 +86,9 @@ def send_with_progress(app: AppContext, issue_ref: str, *, require_approval: boo
                 batch_size=settings.send_batch_size,
                 on_start=bar.start,
                 progress=bar.advance,
-                options=wiring.delivery_options(settings, stop=stop.is_set, ticker=ticker),
+                options=wiring.delivery_options(
+                    settings, app.session_factory, stop=stop.is_set, ticker=ticker
+                ),
                 require_approval=require_approval,
             )
     finally:

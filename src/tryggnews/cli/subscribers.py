@@ -164,29 +164,46 @@ def _print_import_report(file: Path, result: ImportResult) -> None:
     help="Only subscribers with this status; repeat for several. "
     "Default: active and paused for csv, everyone for json.",
 )
+@click.option(
+    "--excel/--no-excel",
+    default=None,
+    help="Start the CSV with a UTF-8 byte order mark, so Excel shows å, ä and ö right. "
+    "Default: on with --out, off on standard output. Cells that a spreadsheet would run "
+    "as formulas are always neutralised.",
+)
 @pass_app
 @handle_errors
 def export_command(
-    app: AppContext, fmt: ExportFormat, out: Path | None, statuses: tuple[str, ...]
+    app: AppContext,
+    fmt: ExportFormat,
+    out: Path | None,
+    statuses: tuple[str, ...],
+    excel: bool | None,
 ) -> None:
     """Export subscribers as CSV or JSON, ordered by address."""
     wanted = [SubscriberStatus(status) for status in statuses] or None
+    if excel is None:
+        excel = out is not None  # a file is most likely opened in Excel; a pipe is not
     with open_database(app) as session_factory, session_factory() as session:
         if out is None:
-            count = export_subscribers(session, fmt, sys.stdout, statuses=wanted)
+            count = export_subscribers(session, fmt, sys.stdout, statuses=wanted, excel=excel)
         else:
-            count = _export_to_file(session, fmt, out, wanted)
+            count = _export_to_file(session, fmt, out, wanted, excel)
     where = "" if out is None else f" to {out}"
     click.echo(f"Exported {count} subscriber(s){where}.", err=True)
 
 
 def _export_to_file(
-    session: Session, fmt: ExportFormat, out: Path, statuses: list[SubscriberStatus] | None
+    session: Session,
+    fmt: ExportFormat,
+    out: Path,
+    statuses: list[SubscriberStatus] | None,
+    excel: bool,
 ) -> int:
-    # The CSV gets a BOM so Excel reads å, ä and ö correctly.
-    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
     return write_private(
-        out, encoding, lambda handle: export_subscribers(session, fmt, handle, statuses=statuses)
+        out,
+        "utf-8",
+        lambda handle: export_subscribers(session, fmt, handle, statuses=statuses, excel=excel),
     )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from tryggnews.content import audit
 from tryggnews.content.failures import clear_failure
 from tryggnews.content.organisations import BLOCK_OWNERS, SIGNING_ORGANISATIONS
+from tryggnews.content.owner_blocks import owner_block_problems
 from tryggnews.db.models import Approval, BlockStatus, Issue, IssueStatus, User, UserRole
 from tryggnews.errors import NotFoundError, TryggnewsError
 
@@ -181,15 +182,20 @@ def approve(
     organisation: str,
     expected_version: int,
     now: datetime,
+    min_blocks: Sequence[tuple[str, int]] = (),
 ) -> Approval:
     """Record ``user``'s approval for ``organisation`` of the version they reviewed.
 
     Locks the issue; the issue becomes ``approved`` when both organisations have
-    approved this version.
+    approved this version. ``min_blocks`` (the checked ``issue_min_blocks`` setting)
+    refuses an issue without the blocks each organisation must own in it.
     """
     require_may_approve(user, organisation)
     issue = lock_issue(session, issue.id, expected_version)
     require_editable(issue)
+    owners = (placement.block.organisation_key for placement in issue.placements)
+    if short := owner_block_problems(owners, min_blocks):
+        raise ApprovalError(" ".join(short))
     standing = standing_approvals(session, issue)
     if organisation in standing:
         raise ApprovalError(

@@ -2,6 +2,8 @@
 
 Append-only: ``record`` inserts, nothing here updates or deletes, and an ORM guard
 refuses any attempt to (a bug, not a feature request, would be the only way there).
+The one exception is retention (``tryggnews.retention``): entries older than
+``keep_audit_days`` go in one bulk DELETE, and each run leaves an entry of its own.
 Reads are filtered queries for the admins' log page and its CSV export.
 """
 
@@ -41,6 +43,8 @@ ACTION_LABELS: dict[str, str] = {
     "issue.unschedule": "Avbröt schemaläggning",
     "issue.send": "Skickade utskick",
     "issue.failed": "Utskicket kunde inte byggas",
+    "issue.promise_block": "Ändrade blocket om löftet i utskick",
+    "promise.update": "Följde upp löftet",
     "approval.approve": "Godkände utskick",
     "approval.withdraw": "Återkallade godkännande",
     "approval.withdrawn_by_edit": "Godkännande återkallat av ändring",
@@ -51,6 +55,20 @@ ACTION_LABELS: dict[str, str] = {
     "user.unlock": "Låste upp användare",
     "user.link": "Skapade länk för lösenord",
     "user.sign_out_everywhere": "Loggade ut användaren överallt",
+    "subscriber.pause": "Pausade prenumerant",
+    "subscriber.resume": "Avslutade paus för prenumerant",
+    "subscriber.unsubscribe": "Avregistrerade prenumerant",
+    "subscriber.confirmation_resent": "Skickade bekräftelselänk igen",
+    "subscriber.export": "Laddade ner prenumerants uppgifter",
+    "subscriber.export_list": "Laddade ner prenumerantlistan",
+    "subscriber.erase": "Raderade prenumerant",
+    "subscriber.import": "Importerade prenumeranter",
+    "suppression.lift": "Hävde spärr",
+    "retention.run": "Gallring",
+    "archive.withdraw_issue": "Tog bort utskick från arkivet",
+    "archive.restore_issue": "Återställde utskick i arkivet",
+    "archive.withdraw_block": "Tog bort block från arkivet",
+    "archive.restore_block": "Återställde block i arkivet",
 }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from tryggnews.db.models import Block, Issue
+from tryggnews.content.language_views import BlockText, IssueText, block_digest, issue_digest
+from tryggnews.content.promise_view import PromiseSummaryView
+from tryggnews.db.models import Block, Issue, LanguagePolicy
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,34 @@ class BlockView:
     image_alt: str | None = None
     cta_url: str | None = None
     cta_label: str | None = None
+    # What readers of a language without a translation get, and the translations.
+    language_policy: str = LanguagePolicy.FALLBACK.value
+    translations: tuple[BlockText, ...] = ()
+    # The language the texts above are in; ``fallback``: Swedish standing in for a
+    # missing translation, which the message says in the reader's language.
+    language: str = "sv"
+    fallback: bool = False
+
+    def translation(self, lang: str) -> BlockText | None:
+        return next((t for t in self.translations if t.language == lang), None)
+
+    def in_language(self, lang: str) -> BlockView | None:
+        """The block as a reader of ``lang`` gets it; None when it is left out for them."""
+        if lang == "sv" or self.language_policy == LanguagePolicy.SWEDISH_ONLY:
+            return self
+        text = self.translation(lang)
+        if text is None:
+            if self.language_policy == LanguagePolicy.SKIP:
+                return None
+            return replace(self, fallback=True)
+        return replace(
+            self,
+            title=text.title,
+            body_md=text.body_md,
+            cta_label=text.cta_label or self.cta_label,
+            image_alt=text.image_alt or self.image_alt,
+            language=lang,
+        )
 
 
 @dataclass(frozen=True)
@@ -52,6 +82,27 @@ class IssueView:
     preheader: str
     intro_md: str
     send_date: date | None
+    # The issue's public archive page ("Läs i webbläsaren"); empty when it will have none.
+    web_url: str = ""
+    # "Så går det med löftet", when the editor switched it on for the issue.
+    promise: PromiseSummaryView | None = None
+    translations: tuple[IssueText, ...] = ()
+    # The language of title, subject, preheader and intro (Swedish when untranslated).
+    language: str = "sv"
+
+    def in_language(self, lang: str) -> IssueView:
+        """The issue's texts for a reader of ``lang``; Swedish when it has no translation."""
+        text = next((t for t in self.translations if t.language == lang), None)
+        if lang == "sv" or text is None:
+            return self
+        return replace(
+            self,
+            title=text.title,
+            subject=text.subject,
+            preheader=text.preheader or self.preheader,
+            intro_md=text.intro_md,
+            language=lang,
+        )
 
 
 @dataclass(frozen=True)
@@ -63,6 +114,10 @@ class VariantSpec:
     include_activities: bool = True
     # Human description of who gets this variant ("Föräldrar – årskurs 7–9, Senior").
     audience_label: str = ""
+    # The topics the first reader of this variant chose ("Tillgreppsbrott"); empty: all.
+    topic_label: str = ""
+    # The reader language it is rendered in; its blocks are already in that language.
+    language: str = "sv"
 
 
 def block_view(block: Block) -> BlockView:
@@ -81,6 +136,39 @@ def block_view(block: Block) -> BlockView:
         image_alt=block.image_alt,
         cta_url=block.cta_url,
         cta_label=block.cta_label,
+        language_policy=block.language_policy.value,
+        translations=block_texts(block),
+    )
+
+
+def block_texts(block: Block) -> tuple[BlockText, ...]:
+    """The block's translations, each marked stale when the Swedish changed since."""
+    digest = block_digest(block.title, block.body_md, block.cta_label, block.image_alt)
+    return tuple(
+        BlockText(
+            language=t.language,
+            title=t.title,
+            body_md=t.body_md,
+            cta_label=t.cta_label,
+            image_alt=t.image_alt,
+            stale=t.source_digest != digest,
+        )
+        for t in block.translations
+    )
+
+
+def issue_texts(issue: Issue) -> tuple[IssueText, ...]:
+    digest = issue_digest(issue.title, issue.subject, issue.preheader, issue.intro_md)
+    return tuple(
+        IssueText(
+            language=t.language,
+            title=t.title,
+            subject=t.subject,
+            preheader=t.preheader,
+            intro_md=t.intro_md,
+            stale=t.source_digest != digest,
+        )
+        for t in issue.translations
     )
 
 
@@ -97,4 +185,5 @@ def issue_view(issue: Issue) -> IssueView:
         preheader=issue.preheader,
         intro_md=issue.intro_md,
         send_date=send_date,
+        translations=issue_texts(issue),
     )

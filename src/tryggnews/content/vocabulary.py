@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from tryggnews.errors import ConfigError, ValidationError
+from tryggnews.i18n import N_
 from tryggnews.tomlfile.fields import Problems, Table
 from tryggnews.tomlfile.lines import LineLocator
 from tryggnews.tomlfile.read import read_toml
 
+# N_ marks the names for the newsletter catalogue: a message's area headings are translated.
 FOCUS_AREAS: Mapping[str, str] = {
-    "andts": "ANDTS – alkohol, narkotika, doping, tobak och spel om pengar",
-    "vald": "Våldsprevention",
-    "offentlig-miljo": "Säkerhet och trygghet i offentlig miljö",
-    "tillgrepp": "Tillgreppsbrott",
-    "organiserad": "Organiserad brottslighet",
-    "gemensamt": "Gemensamt",
+    "andts": N_("ANDTS – alkohol, narkotika, doping, tobak och spel om pengar"),
+    "vald": N_("Våldsprevention"),
+    "offentlig-miljo": N_("Säkerhet och trygghet i offentlig miljö"),
+    "tillgrepp": N_("Tillgreppsbrott"),
+    "organiserad": N_("Organiserad brottslighet"),
+    "gemensamt": N_("Gemensamt"),
 }
 
 # The focus area whose blocks reach everyone whatever topics they chose; not a topic.
@@ -48,6 +50,30 @@ MAX_LABEL_CHARS = 80
 
 
 @dataclass(frozen=True)
+class AudienceRestriction:
+    """The e-mail domains an audience accepts (``domains = [...]`` in audiences.toml)."""
+
+    domains: tuple[str, ...]
+    # Who the audience is for, in words: "anställda inom Österåkers kommun och Polisen".
+    who: str = "anställda"
+
+    def accepts(self, domain: str) -> bool:
+        """The domain itself or any subdomain of it (skola.osteraker.se)."""
+        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+    def message(self, label: str) -> str:
+        listed = " eller ".join(
+            [", ".join(self.domains[:-1]), self.domains[-1]]
+            if len(self.domains) > 1
+            else self.domains
+        )
+        return (
+            f"Målgruppen ”{label}” är bara för {self.who} (adresser på {listed}). "
+            "Välj en annan grupp, eller använd din e-postadress på jobbet."
+        )
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Audiences, topics and languages as declared in ``audiences.toml``, in file order."""
 
@@ -55,6 +81,21 @@ class Vocabulary:
     topics: Mapping[str, str]
     languages: Mapping[str, str]
     source: str = "audiences.toml"
+    # Audiences only some addresses may choose (staff material): key → who may.
+    restricted: Mapping[str, AudienceRestriction] = field(default_factory=dict)
+
+    def refusal(self, audiences: Iterable[str], email: str) -> str | None:
+        """Why ``email`` may not choose one of ``audiences`` (Swedish), or None if it may.
+
+        Sign-up, the preference centre and the importer all ask here, so the rule and
+        its wording live in one place.
+        """
+        domain = email.rpartition("@")[2].strip().lower().rstrip(".")
+        for key in audiences:
+            rule = self.restricted.get(key)
+            if rule is not None and not rule.accepts(domain):
+                return rule.message(self.audiences.get(key, key))
+        return None
 
     def audience_keys(self, keys: Iterable[str]) -> list[str]:
         return check_keys("audience", keys, self.audiences)
@@ -78,7 +119,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
     )
     problems = Problems(name, LineLocator(source))
     root = Table(data, (), problems, "the file")
-    audiences = _labels(root, "audiences", "audience")
+    restricted: dict[str, AudienceRestriction] = {}
+    audiences = _labels(root, "audiences", "audience", restricted)
     topics = _labels(root, "topics", "topic")
     languages = _labels(root, "languages", "language")
     root.finish()
@@ -100,11 +142,22 @@ def load_vocabulary(path: Path) -> Vocabulary:
         topics=MappingProxyType(topics),
         languages=MappingProxyType(languages),
         source=name,
+        restricted=MappingProxyType(restricted),
     )
 
 
-def _labels(root: Table, section: str, kind: str) -> dict[str, str]:
-    """``key = "label"`` lines of one required, non-empty table, checked."""
+def _labels(
+    root: Table,
+    section: str,
+    kind: str,
+    restricted: dict[str, AudienceRestriction] | None = None,
+) -> dict[str, str]:
+    """``key = "label"`` lines of one required, non-empty table, checked.
+
+    With ``restricted`` (the audiences), a line may instead be an inline table
+    ``key = { label = "…", domains = ["osteraker.se"], who = "…" }``; its rule is
+    put in ``restricted``.
+    """
     table = root.table(section, f"[{section}]", required=True)
     if table is None:
         return {}
@@ -118,14 +171,53 @@ def _labels(root: Table, section: str, kind: str) -> dict[str, str]:
                 f'{kind} key "{key}" must be lowercase a–z, 0–9 and single hyphens, '
                 f"at most {MAX_KEY_CHARS} characters (e.g. parents-4-6)",
             )
-        label = table.string(key)
-        if isinstance(value, str) and len(label) > MAX_LABEL_CHARS:
+        if restricted is not None and isinstance(value, Mapping):
+            label = _restricted(table, key, restricted)
+        else:
+            label = table.string(key)
+        if label and len(label) > MAX_LABEL_CHARS:
             table.problem(key, f"the label of {key} is over {MAX_LABEL_CHARS} characters")
         elif label and any(char in label for char in "<>\r\n"):
             table.problem(key, f"the label of {key} may not hold <, > or line breaks")
         labels[key] = label
     table.finish()
     return labels
+
+
+# A domain as written after "@": labels of a–z, 0–9 and hyphens, at least one dot.
+_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def _restricted(table: Table, key: str, restricted: dict[str, AudienceRestriction]) -> str:
+    """Read ``{ label, domains, who }`` of one audience; its label (empty on a problem)."""
+    entry = table.table(key, f"audience {key}")
+    if entry is None:
+        return ""
+    label = entry.string("label")
+    raw = entry.data.get("domains")
+    entry.has("domains")
+    domains: list[str] = []
+    if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
+        entry.problem(
+            "domains",
+            f'domains of {key} must be a list of e-mail domains, e.g. ["osteraker.se"]',
+        )
+    else:
+        for domain in raw:
+            cleaned = domain.strip().lower().lstrip("@")
+            if not _DOMAIN.fullmatch(cleaned):
+                entry.problem(
+                    "domains", f'"{domain}" in domains of {key} is not a domain like osteraker.se'
+                )
+            elif cleaned not in domains:
+                domains.append(cleaned)
+    who = entry.string("who", default="anställda")
+    if any(char in who for char in "<>\r\n"):
+        entry.problem("who", f"who of {key} may not hold <, > or line breaks")
+    entry.finish()
+    if domains:
+        restricted[key] = AudienceRestriction(domains=tuple(domains), who=who)
+    return label
 
 
 def _check_topics(problems: Problems, topics: Mapping[str, str]) -> None:

@@ -30,6 +30,7 @@ from tryggnews.delivery.results import record_results, relax_durability
 from tryggnews.errors import NotFoundError, TryggnewsError
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import (
+    MessageForm,
     OutgoingMessage,
     SendResult,
     SendStatus,
@@ -275,6 +276,7 @@ def build_messages(
     id_suffix: str,
     redirect_to: str | None = None,
     envelope_for: Callable[[int], str] | None = None,
+    form: MessageForm = MessageForm.LF,
 ) -> tuple[list[OutgoingMessage], list[SendResult]]:
     """The batch's messages, and a ``failed`` result for each that cannot be built.
 
@@ -282,33 +284,43 @@ def build_messages(
     To alike; the display name says whom it was meant for. ``envelope_for`` gives
     a delivery's own envelope sender (VERP, ``delivery.verp``); not used while
     redirecting, so a bounce of the redirect address never names a subscriber.
+    ``form`` is the layout the transport asked for (``Transport.message_form``).
+
+    This is the per-message loop of a send, so it does only what differs per
+    recipient: the clock is read once per batch, the two link tokens share one
+    payload (``TokenSigner.link_tokens``), and the message comes out in its final form.
     """
     now = clock.now()
+    hex_id = secrets.token_hex
     messages: list[OutgoingMessage] = []
     refused: list[SendResult] = []
     for row in claimed:
         # Random part: a resent message (after a crash) gets a new, still unique id.
-        message_id = f"<{id_prefix}{row.delivery_id}.{secrets.token_hex(6)}{id_suffix}"
+        message_id = f"<{id_prefix}{row.delivery_id}.{hex_id(6)}{id_suffix}"
         try:
             recipient = ascii_address(row.email)
             to_address, to_name = row.email, row.name
             if redirect_to is not None:
                 recipient = to_address = redirect_to
                 to_name = f"{row.name} ({row.email})" if row.name else row.email
+            manage, unsubscribe = signer.link_tokens(row.subscriber_id, row.token_salt)
             raw = templates[row.variant].build(
                 to_address=to_address,
                 to_name=to_name,
-                manage_token=signer.manage_token(row.subscriber_id, row.token_salt),
-                unsubscribe_token=signer.unsubscribe_token(row.subscriber_id, row.token_salt),
+                manage_token=manage,
+                unsubscribe_token=unsubscribe,
                 message_id=message_id,
                 date=now,
+                form=form,
             )
         except ValueError as exc:
             # A bad address or name fails this row for good; the batch goes on.
             refused.append(SendResult(row.delivery_id, SendStatus.FAILED, f"not built: {exc}"))
             continue
         envelope = envelope_for(row.delivery_id) if envelope_for and not redirect_to else None
-        messages.append(OutgoingMessage(row.delivery_id, recipient, message_id, raw, envelope))
+        messages.append(
+            OutgoingMessage(row.delivery_id, recipient, message_id, raw, envelope, form)
+        )
     return messages, refused
 
 

@@ -51,6 +51,7 @@ from tryggnews.db.models import (
     ConsentEventKind,
     Delivery,
     DeliveryStatus,
+    Issue,
     ProviderEvent,
     Subscriber,
     SubscriberStatus,
@@ -248,6 +249,8 @@ def _apply(
         return
 
     if report.kind == ReportKind.SOFT_BOUNCE:
+        # Per row too: the follow-up counts soft bounces per issue (see docs/report.md).
+        row.soft_bounces = (row.soft_bounces or 0) + 1
         if row.status == DeliveryStatus.SENT:
             row.last_error = note
             row.updated_at = now
@@ -258,11 +261,17 @@ def _apply(
             _bounce(session, subscriber, email_hash, "soft-bounces", report.channel, details, now)
         return
 
+    # Which issue (and variant) the complaint or unsubscription came from, for its figures.
+    origin = _origin(session, row)
     if report.kind == ReportKind.UNSUBSCRIBED:
         # The same change as the reader's own unsubscribe link, through its one owner.
         if subscriber.status != SubscriberStatus.BOUNCED:
-            unsubscribe(session, subscriber, by=Actor(report.channel, now, secret_key))
+            unsubscribe(
+                session, subscriber, by=Actor(report.channel, now, secret_key), details=origin
+            )
         return
+    if report.kind == ReportKind.COMPLAINT:
+        details.update(origin)
 
     row_status, reason, status, consent_kind = _CLOSING[report.kind]
     if row_status is not None and row.status == DeliveryStatus.SENT:
@@ -274,6 +283,11 @@ def _apply(
     _stop_mailing(
         session, subscriber, email_hash, status, consent_kind, report.channel, details, now
     )
+
+
+def _origin(session: Session, row: Delivery) -> dict[str, Any]:
+    issue = session.get(Issue, row.issue_id)
+    return {"issue": issue.key if issue is not None else "", "variant": row.variant}
 
 
 def _delivery(session: Session, message_ids: Iterable[str]) -> Delivery | None:

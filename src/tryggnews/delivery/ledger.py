@@ -87,7 +87,7 @@ def snapshot_audience(
     # snapshot after a crash, or after new sign-ups, only adds the missing people.
     already = exists().where(Delivery.issue_id == issue_id, Delivery.subscriber_id == Subscriber.id)
     page = (
-        select(Subscriber.id, Subscriber.audiences, Subscriber.topics)
+        select(Subscriber.id, Subscriber.audiences, Subscriber.topics, Subscriber.language)
         .where(receiving(now), ~already, Subscriber.id > bindparam("last_id"))
         .order_by(Subscriber.id)
         .limit(batch_size)
@@ -103,7 +103,7 @@ def snapshot_audience(
             {
                 "issue_id": issue_id,
                 "subscriber_id": row.id,
-                "variant": planner.variant_for(row.audiences, row.topics).key,
+                "variant": planner.variant_for(row.audiences, row.topics, row.language).key,
                 "status": DeliveryStatus.PENDING,
                 "attempts": 0,
                 "created_at": now,
@@ -177,7 +177,13 @@ def complete_issue(session: Session, issue_id: int, *, now: datetime) -> bool:
             rows.exists(),
             ~rows.where(Delivery.status.in_(OUTSTANDING_DELIVERY_STATES)).exists(),
         )
-        .values(status=IssueStatus.SENT, sent_at=now, updated_at=now)
+        .values(
+            status=IssueStatus.SENT,
+            sent_at=now,
+            # Set at the snapshot already; kept for an issue sent before it was recorded.
+            published_at=func.coalesce(Issue.published_at, now),
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     status = session.scalar(select(Issue.status).where(Issue.id == issue_id))

@@ -14,7 +14,11 @@ whole, and no body line exceeds 76 characters. Header values are checked for CR
 and LF so no value can add a header of its own; non-ASCII text in headers is
 RFC 2047-encoded by the standard library, never by hand.
 
-Line endings are ``\\n`` (a Maildir on Unix); SMTP transports convert to CRLF.
+Line endings are ``\\n`` (a Maildir on Unix) unless ``build`` is asked for another
+``MessageForm``: CRLF for a DKIM-signing SMTP transport, or the SMTP ``wire`` form
+(CRLF, dot-stuffed, with the end-of-data line). The constant segments are kept in
+each form, converted once per template, so a message in any form is still one join
+and nothing scans or copies the 40 KB per recipient (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from tryggnews.render.model import (
     RenderedVariant,
 )
 from tryggnews.subscribers.tokens import TOKEN_ALPHABET
+from tryggnews.transports.base import MessageForm
 
 # Quoted-printable lines are at most 76 characters, the "=" of a soft break included.
 QP_LINE = 76
@@ -140,13 +145,30 @@ def _ascii_setting(field: str, value: str) -> str:
     return value
 
 
-def _encode_token(token: str) -> bytes:
-    """A token as it goes into a quoted-printable body, broken by soft breaks if long."""
+def _encode_token(token: str, form: MessageForm = MessageForm.LF) -> bytes:
+    """A token as it goes into a quoted-printable body, broken by soft breaks if long.
+
+    It always starts a line (the piece before it ends with a line break,
+    ``_encode_part``), which the ``wire`` form's dot-stuffing relies on."""
     raw = token.encode("ascii")
     step = QP_LINE - 1
-    if len(raw) <= step:
+    if len(raw) > step:
+        raw = b"=\n".join(raw[i : i + step] for i in range(0, len(raw), step))
+    if form == MessageForm.LF:
         return raw
-    return b"=\n".join(raw[i : i + step] for i in range(0, len(raw), step))
+    return _convert(raw, form, line_start=True)
+
+
+def _convert(piece: bytes, form: MessageForm, *, line_start: bool) -> bytes:
+    """An ``\\n`` piece in ``form``; ``line_start``: whether the piece begins a line."""
+    if form == MessageForm.LF:
+        return piece
+    piece = piece.replace(b"\n", b"\r\n")
+    if form == MessageForm.WIRE:
+        piece = piece.replace(b"\r\n.", b"\r\n..")
+        if line_start and piece.startswith(b"."):
+            piece = b"." + piece
+    return piece
 
 
 @dataclass(frozen=True)
@@ -215,8 +237,23 @@ class MessageTemplate:
         self._head_tail = head_tail
         self._unsubscribe_url = unsubscribe_url
         self._unsubscribe_mailto = unsubscribe_mailto
-        self._body = body
         self._slots = slots
+        if not all(piece.endswith(b"\n") for piece in body[:-1]):
+            # ``_encode_part`` puts each token at the start of a line; the wire form's
+            # dot-stuffing of the tokens (``_encode_token``) relies on it.
+            raise ValueError("a token slot does not start a line")
+        # Every constant piece converted once per form. A piece after a token never
+        # begins a line (a token holds no line break at its end); the first follows
+        # the header block's blank line.
+        self._bodies = {
+            form: tuple(_convert(piece, form, line_start=n == 0) for n, piece in enumerate(body))
+            for form in MessageForm
+        }
+        self._bodies[MessageForm.WIRE] = (
+            *self._bodies[MessageForm.WIRE][:-1],
+            self._bodies[MessageForm.WIRE][-1] + b".\r\n",
+        )
+        self._date: tuple[datetime, str] | None = None
 
     @classmethod
     def from_variant(
@@ -302,8 +339,9 @@ class MessageTemplate:
         unsubscribe_token: str,
         message_id: str,
         date: datetime,
+        form: MessageForm = MessageForm.LF,
     ) -> bytes:
-        """One recipient's complete message (``\\n`` line endings).
+        """One recipient's complete message (``\\n`` line endings, or ``form``).
 
         Raises ``ValueError`` for a value that cannot go into a header: a line
         break anywhere, a non-ASCII address, a malformed Message-ID or token, or
@@ -325,7 +363,7 @@ class MessageTemplate:
                 "\n",
                 self._head_subject,
                 "Date: ",
-                format_datetime(date),
+                self._formatted(date),
                 "\nMessage-ID: ",
                 message_id,
                 "\n",
@@ -341,9 +379,20 @@ class MessageTemplate:
                 self._head_tail,
             )
         ).encode("ascii")
-        tokens = (_encode_token(manage_token), _encode_token(unsubscribe_token))
-        out = [head, self._body[0]]
-        for slot, piece in zip(self._slots, self._body[1:], strict=True):
+        if form != MessageForm.LF:
+            # Header lines start with a name or a folding space: nothing to dot-stuff.
+            head = head.replace(b"\n", b"\r\n")
+        tokens = (_encode_token(manage_token, form), _encode_token(unsubscribe_token, form))
+        body = self._bodies[form]
+        out = [head, body[0]]
+        for slot, piece in zip(self._slots, body[1:], strict=True):
             out.append(tokens[slot])
             out.append(piece)
         return b"".join(out)
+
+    def _formatted(self, date: datetime) -> str:
+        """The Date header's text; a batch's messages share one ``date``, formatted once."""
+        cached = self._date
+        if cached is None or cached[0] is not date:
+            cached = self._date = (date, format_datetime(date))
+        return cached[1]

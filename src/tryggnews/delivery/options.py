@@ -7,7 +7,7 @@ the other would import it back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +16,21 @@ from tryggnews.delivery.ratelimit import RateLimiter
 from tryggnews.delivery.recorder import RECORD_EVERY, RECORD_INTERVAL
 from tryggnews.delivery.results import DEFAULT_GIVE_UP_AFTER
 from tryggnews.delivery.verp import VerpAddresses
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """One batch handed to the transport: for the log and a worker's metrics.
+
+    ``counts`` maps each ``SendStatus`` value that occurred to how many messages got
+    it; ``seconds`` is the time from handing the batch over to its last answer.
+    """
+
+    issue: str
+    transport: str
+    batch: int
+    counts: Mapping[str, int]
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -43,3 +58,5 @@ class DeliveryOptions:
     record_every: int = RECORD_EVERY
     record_interval: float = RECORD_INTERVAL
     verp: VerpAddresses | None = None
+    # Told of every batch sent (``tryggnews worker --metrics-port`` observes latency).
+    on_batch: Callable[[BatchReport], None] | None = None

@@ -12,7 +12,10 @@ are in ``batches``, the renewal of claims while sending in ``lease_keeper``.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,14 +30,15 @@ from tryggnews.delivery.claims import ClaimedDelivery
 from tryggnews.delivery.lease_keeper import LeaseKeeper
 from tryggnews.delivery.ledger import complete_issue, ledger_counts
 from tryggnews.delivery.message import MessageTemplate, ascii_address
-from tryggnews.delivery.options import DeliveryOptions
+from tryggnews.delivery.options import BatchReport, DeliveryOptions
 from tryggnews.delivery.reconnect import lost_database_is_one_line, with_reconnect
 from tryggnews.errors import ConfigError
 from tryggnews.subscribers.tokens import TokenSigner
-from tryggnews.transports.base import SendStatus, Transport
+from tryggnews.transports.base import MessageForm, SendStatus, Transport
 
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?")
 _NOT_ID_TEXT = re.compile(r"[^A-Za-z0-9.\-]")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,12 @@ def send_issue(
         """Permission, a claim and the built messages of the next batch (or why none)."""
         if options.stop is not None and options.stop():
             return Prepared(stopped=True)
-        want = limiter.burst(batch_size) if limiter is not None else batch_size
-        if limiter is not None and not limiter.acquire(want, stop=options.stop):
-            return Prepared(stopped=True)
+        want = batch_size
+        if limiter is not None:
+            # Reserved in the database, shared with every other sender (``ratelimit``).
+            want = limiter.acquire_some(limiter.burst(batch_size), stop=options.stop)
+            if not want:
+                return Prepared(stopped=True)
 
         def claim() -> tuple[bool, list[ClaimedDelivery]]:
             with session_factory.begin() as session:
@@ -147,10 +154,11 @@ def send_issue(
             f"@{message_id_domain}>",
             redirect_to,
             options.verp.for_delivery if options.verp is not None else None,
+            getattr(transport, "message_form", MessageForm.LF),
         )
         return Prepared(claimed, messages, refused)
 
-    accepted_now = attempted_now = 0
+    accepted_now = attempted_now = batches = 0
     paused = stopped = False
     # The next batch is claimed and built while the current one is on the wire, so the
     # connections do not wait for the database. Only one batch is ever at the
@@ -173,6 +181,7 @@ def send_issue(
                     paused, stopped = halt == "paused", halt == "stopped"
                     break
             upcoming = ahead.submit(prepare)
+            started = time.perf_counter()
             results = batch.send(
                 current.claimed,
                 current.messages,
@@ -182,8 +191,20 @@ def send_issue(
                 # cannot claim those rows again meanwhile.
                 on_failure=partial(batch.drop_prepared, upcoming),
             )
-            accepted_now += sum(1 for r in results if r.status == SendStatus.ACCEPTED)
+            accepted = sum(1 for r in results if r.status == SendStatus.ACCEPTED)
+            accepted_now += accepted
             attempted_now += len(current.claimed)
+            batches += 1
+            _report_batch(
+                BatchReport(
+                    issue=issue_key,
+                    transport=transport.name,
+                    batch=batches,
+                    counts=dict(Counter(r.status.value for r in results)),
+                    seconds=time.perf_counter() - started,
+                ),
+                options,
+            )
             if progress is not None:
                 progress(len(current.claimed))
 
@@ -227,6 +248,29 @@ def ledger_summary(
         paused=paused,
         stopped=stopped,
     )
+
+
+def _report_batch(report: BatchReport, options: DeliveryOptions) -> None:
+    """One log line per batch with its figures as fields (never an address), and the
+    options' observer, if any."""
+    accepted = report.counts.get(SendStatus.ACCEPTED.value, 0)
+    logger.info(
+        "issue %s batch %d: %d of %d accepted in %.2f s",
+        report.issue,
+        report.batch,
+        accepted,
+        sum(report.counts.values()),
+        report.seconds,
+        extra={
+            "issue": report.issue,
+            "batch": report.batch,
+            "transport": report.transport,
+            "counts": dict(report.counts),
+            "seconds": round(report.seconds, 3),
+        },
+    )
+    if options.on_batch is not None:
+        options.on_batch(report)
 
 
 def _redirect_address(redirect_to: str | None) -> str | None:

@@ -59,9 +59,12 @@ class VerpAddresses:
         self._local = local.lower()
         self._domain = domain.lower()
         self._key = hmac.new(secret_key.encode("utf-8"), _PURPOSE, hashlib.sha256).digest()
+        # Keyed once; each message's MAC copies this state (one per message sent).
+        self._keyed = hmac.new(self._key, digestmod=hashlib.sha256)
 
     def _mac(self, delivery_id: int) -> str:
-        digest = hmac.new(self._key, str(delivery_id).encode("ascii"), hashlib.sha256)
+        digest = self._keyed.copy()
+        digest.update(str(delivery_id).encode("ascii"))
         return digest.hexdigest()[:_MAC_HEX]
 
     def token(self, delivery_id: int) -> str:

@@ -18,6 +18,7 @@ from tryggnews.delivery.control import IssuePausedError, sending_issue_ids
 from tryggnews.delivery.reconnect import lost_database_is_one_line
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.errors import DatabaseUnavailableError, TransportError, TryggnewsError
+from tryggnews.subscribers.emails import mask_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def run_worker(
             except (TransportError, DatabaseUnavailableError):
                 raise  # every issue would meet it
             except TryggnewsError as exc:
-                logger.error("issue id %s cannot be sent: %s", issue_id, exc)
+                logger.error("issue id %s cannot be sent: %s", issue_id, mask_addresses(str(exc)))
                 if on_error is not None:
                     on_error(issue_id, exc)
                 continue

@@ -16,6 +16,7 @@ password hash: setting a password changes the hash, so each link works once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,8 +42,20 @@ PASSWORD_MIN_LENGTH = 12
 SET_PASSWORD_HOURS = 72
 
 _hasher = PasswordHasher()
-# Verified against when the address is unknown, so that case takes as long as a real one.
-_DUMMY_HASH = _hasher.hash("tryggnews-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the address is unknown, so that case takes as long as a
+    real one. Made on first use: hashing costs most of a second, and every command-line
+    run would otherwise pay it at import."""
+    return _hasher.hash("tryggnews-no-such-user")
+
+
+def prepare_login_timing() -> None:
+    """Make the dummy hash now (the web app does at start), so even the first login
+    with an unknown address takes as long as one with a known address."""
+    _dummy_hash()
 
 
 class LoginError(TryggnewsError):
@@ -166,11 +179,11 @@ def authenticate(
         raise refused
     user = find_user(session, email) if "@" in email else None
     if user is None or not user.active or user.password_hash is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         raise refused
     locked = user.locked_until is not None and user.locked_until > now
     if locked and lock_applies:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         raise refused
     if not _verify(user.password_hash, password):
         user.failed_logins += 1

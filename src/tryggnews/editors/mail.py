@@ -74,8 +74,9 @@ def send_notices(
         for result in results
         if result.status is not SendStatus.ACCEPTED
     ]
-    for address in failed:
-        log.warning("editor notice to %s was not accepted by the transport", address)
+    if failed:
+        # A count, not the addresses: no email address in logs at INFO and above.
+        log.warning("%d editor notice(s) not accepted by the transport", len(failed))
     return failed
 
 

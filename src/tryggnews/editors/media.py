@@ -8,6 +8,8 @@ names reveal nothing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import secrets
 from pathlib import Path
@@ -53,6 +55,41 @@ def store_image(media_dir: Path, data: bytes) -> str:
     partial.write_bytes(data)
     partial.replace(target)
     return name
+
+
+def store_shipped_image(media_dir: Path, data: bytes) -> str:
+    """Store an image we ship (the demo's sample) under a name made from its content.
+
+    Checked like an upload; the same bytes always get the same name, so running the
+    demo again neither copies the file again nor changes the block's address.
+    """
+    kind = image_type(data)
+    if kind is None or len(data) > MAX_IMAGE_BYTES:
+        raise ValidationError("bild: välj en bild i formatet PNG, JPEG, WebP eller GIF")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode("ascii")
+    name = f"{digest[:22]}.{kind}"
+    target = media_dir / name
+    if not target.is_file():
+        media_dir.mkdir(parents=True, exist_ok=True)
+        partial = media_dir / f".{name}.part"
+        partial.write_bytes(data)
+        partial.replace(target)
+    return name
+
+
+def logo_mime_type(path: Path) -> str | None:
+    """The type of a masthead logo file (PNG, JPEG, WebP, GIF or SVG), or None.
+
+    Logos come from the operator's settings, not from uploads, so SVG is allowed;
+    it is still served under a sandboxing policy, like every media file.
+    """
+    head = path.read_bytes()[:2048]
+    kind = image_type(head)
+    if kind is not None:
+        return MIME_TYPES[kind]
+    if path.suffix.lower() == ".svg" and b"<svg" in head:
+        return "image/svg+xml"
+    return None
 
 
 def media_path(media_dir: Path, name: str) -> Path | None:

@@ -70,6 +70,9 @@ def lint_issue(
         name = _variant_name(variant.key, found)
         if found is None:
             problems.append(f"{name}: renderad men finns inte bland utskickets varianter")
+        if found is not None and (not found.blocks or not variant.block_ids):
+            # Said in the readers' words, without the variant's name: who gets nothing.
+            problems.append(empty_variant_problem(found))
         problems.extend(f"{name}: {problem}" for problem in _variant_problems(variant, found))
     for key, source in (mjml_sources or {}).items():
         name = _variant_name(key, by_key.get(key))
@@ -79,16 +82,36 @@ def lint_issue(
 
 
 def _variant_name(key: str, spec: VariantSpec | None) -> str:
+    """Who a variant is for, in the editors' words; its internal key only when unnamed."""
     label = spec.audience_label if spec is not None else ""
-    return f"variant {key} ({label})" if label else f"variant {key}"
+    if not label:
+        return f"variant {key}"
+    return "utgåvan för alla läsare" if label == "Alla" else f"utgåvan för {label}"
+
+
+def empty_variant_problem(spec: VariantSpec) -> str:
+    """Which readers would get an empty newsletter, and what to add so they get something."""
+    label = spec.audience_label or "Alla"
+    who = "Läsare" if label == "Alla" else f"Läsare i {_either(label)}"
+    remedy = "Lägg till ett block för alla" + (
+        "" if label == "Alla" else f" eller för {_either(label)}"
+    )
+    if spec.topic_label:
+        who += f" som bara valt ämnena {spec.topic_label}"
+        remedy += f", inom {_either(spec.topic_label)} eller Gemensamt"
+    return f"{who} skulle få ett tomt nyhetsbrev: inget block i utskicket är för dem. {remedy}."
+
+
+def _either(labels: str) -> str:
+    """``"A, B"`` as ``"A eller B"``; labels never hold a comma themselves."""
+    parts = labels.split(", ")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " eller " + parts[-1]
 
 
 def _variant_problems(variant: RenderedVariant, spec: VariantSpec | None) -> list[str]:
     problems: list[str] = []
-    if not variant.subject.strip():
-        problems.append("ämnesraden är tom")
-    if (spec is not None and not spec.blocks) or not variant.block_ids:
-        problems.append("varianten har inga block; den skulle bli ett tomt nyhetsbrev")
+    if spec is None and not variant.block_ids:
+        problems.append("varianten har inga block")
     for part, content in (("HTML-delen", variant.html), ("textdelen", variant.text)):
         if _MANAGE_PATH not in content:
             problems.append(f"länken till inställningssidan ({_MANAGE_PATH}) saknas i {part}")
@@ -148,6 +171,32 @@ def _focus_area_problems(block_lists: Iterable[Sequence[BlockView]]) -> list[str
 def _block_name(block: BlockView) -> str:
     title = block.title.strip()
     return f'block {block.id} "{title}"' if title else f"block {block.id}"
+
+
+def lint_fields(issue: IssueView) -> list[str]:
+    """The texts every issue needs before it goes out, each with what to write.
+
+    The subject is what the inbox shows, the preheader the line after it, the
+    ingress the greeting that says what the issue holds; an empty one is a fault.
+    """
+    problems: list[str] = []
+    if not issue.subject.strip():
+        problems.append(
+            "ämnesrad: ämnesraden är tom; skriv vad numret handlar om – den syns först i inkorgen"
+        )
+    if not issue.preheader.strip():
+        problems.append(
+            "förhandstext: förhandstexten är tom; skriv en mening som sammanfattar numret – "
+            "den visas efter ämnesraden i inkorgen (i redaktionen på utskickets sida, "
+            "eller med --preheader när utskicket skapas)"
+        )
+    if not issue.intro_md.strip():
+        problems.append(
+            "ingress: ingressen är tom; skriv några meningar som hälsar läsaren och säger vad "
+            "numret innehåller (i redaktionen på utskickets sida, eller med --intro-file när "
+            "utskicket skapas)"
+        )
+    return problems
 
 
 def lint_texts(issue: IssueView, blocks: Sequence[BlockView]) -> list[str]:

@@ -18,6 +18,14 @@ PLACEHOLDERS = (MANAGE_TOKEN_PLACEHOLDER, UNSUBSCRIBE_TOKEN_PLACEHOLDER)
 
 
 @dataclass(frozen=True)
+class Logo:
+    """A masthead logo: an absolute URL served by the app, and its alt text."""
+
+    url: str
+    alt: str
+
+
+@dataclass(frozen=True)
 class Sender:
     """Who sends the newsletter and where links point; the same for every variant."""
 
@@ -28,6 +36,10 @@ class Sender:
         "Österåkers kommun",
         "Polisen, lokalpolisområde Södra Roslagen",
     )
+    # Where the public archive and calendar live; empty: base_url.
+    public_url: str = ""
+    # The organisations' logos for the masthead (TRYGGNEWS_LOGO_*); none by default.
+    logos: tuple[Logo, ...] = ()
 
 
 @dataclass(frozen=True)

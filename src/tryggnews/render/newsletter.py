@@ -19,8 +19,9 @@ import mjml
 
 from tryggnews.content.views import ActivityView, BlockView, IssueView, VariantSpec
 from tryggnews.errors import TemplateError
+from tryggnews.i18n import Catalogues, shipped_catalogues
 from tryggnews.render.dates import register_date_filters
-from tryggnews.render.markdown import markdown_to_text, render_markdown
+from tryggnews.render.language import language_context, register_language_filters
 from tryggnews.render.model import (
     MANAGE_TOKEN_PLACEHOLDER,
     UNSUBSCRIBE_TOKEN_PLACEHOLDER,
@@ -85,8 +86,10 @@ class NewsletterRenderer:
     send renders each variant in well under a millisecond of Jinja work.
     """
 
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, catalogues: Catalogues | None = None) -> None:
         self.templates_dir = Path(templates_dir)
+        # The fixed text per language; loaded (and checked) once, before any render.
+        self.catalogues = catalogues or shipped_catalogues()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.templates_dir),
             undefined=jinja2.StrictUndefined,
@@ -98,9 +101,8 @@ class NewsletterRenderer:
             ),
             keep_trailing_newline=True,
         )
-        self.env.filters["markdown"] = render_markdown
-        self.env.filters["md_text"] = markdown_to_text
         register_date_filters(self.env)
+        register_language_filters(self.env)
         # Counted so a test can prove MJML is rendered per variant, not per recipient.
         self.mjml_renders = 0
 
@@ -132,7 +134,7 @@ class NewsletterRenderer:
         text = normalise_text(self._render(TEXT_TEMPLATE, context))
         rendered = RenderedVariant(
             key=variant.key,
-            subject=issue.subject,
+            subject=context["issue"].subject,
             html=html,
             text=text,
             block_ids=tuple(block.id for block in variant.blocks),
@@ -184,13 +186,16 @@ class NewsletterRenderer:
             else []
         )
         return {
-            "issue": issue,
+            **language_context(variant.language, self.catalogues),
+            # Title, subject, preheader and intro in the variant's language, when translated.
+            "issue": issue.in_language(variant.language),
             "variant": variant,
             "sender": sender,
             "groups": group_blocks(variant.blocks),
             "activities": shown,
             "organisations": join_organisations(sender.organisations),
             "base_url": base_url,
+            "public_url": (sender.public_url or base_url).rstrip("/"),
             "manage_url": f"{base_url}/p/{MANAGE_TOKEN_PLACEHOLDER}",
             "unsubscribe_url": f"{base_url}/u/{UNSUBSCRIBE_TOKEN_PLACEHOLDER}",
         }

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ _BLOCK_FIELDS = {
     "cta_label",
     "cta_url",
     "image_url",
+    "image_file",
     "image_alt",
     "evergreen",
 }
@@ -45,6 +46,9 @@ class SampleBlock:
     image_url: str | None = None
     image_alt: str | None = None
     evergreen: bool = False
+    # A picture shipped beside blocks.toml; the demo serves it from the app's media.
+    image_file: str | None = None
+    image_bytes: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,11 @@ def read_sample(vocabulary: Vocabulary, path: Path | None = None) -> SampleConte
     """Parse and check the sample file (default: the packaged ``blocks.toml``)."""
     if path is None:
         name = "blocks.toml"
-        text = resources.files("tryggnews.sample").joinpath(name).read_text(encoding="utf-8")
+        folder: Any = resources.files("tryggnews.sample")
+        text = folder.joinpath(name).read_text(encoding="utf-8")
     else:
         name = str(path)
+        folder = path.parent
         text = path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)
@@ -80,7 +86,7 @@ def read_sample(vocabulary: Vocabulary, path: Path | None = None) -> SampleConte
     if not isinstance(raw_blocks, list) or not raw_blocks:
         raise ValidationError(f"{name}: no [[blocks]]")
     blocks = tuple(
-        _block(f"{name}: block {n}", raw, vocabulary) for n, raw in enumerate(raw_blocks, 1)
+        _block(f"{name}: block {n}", raw, vocabulary, folder) for n, raw in enumerate(raw_blocks, 1)
     )
     titles = [block.title for block in blocks]
     repeated = sorted({title for title in titles if titles.count(title) > 1})
@@ -91,13 +97,20 @@ def read_sample(vocabulary: Vocabulary, path: Path | None = None) -> SampleConte
 
 
 def load_sample_blocks(
-    session: Session, *, author: str, vocabulary: Vocabulary, path: Path | None = None
+    session: Session,
+    *,
+    author: str,
+    vocabulary: Vocabulary,
+    path: Path | None = None,
+    store_image: Callable[[bytes], str] | None = None,
 ) -> list[Block]:
     """Add the sample blocks that are missing, as approved; return all of them in file order.
 
     A block counts as present when a block with the same title exists, whatever an
     editor has changed in it since; so a second run creates nothing. Flushes,
-    never commits: the caller owns the transaction.
+    never commits: the caller owns the transaction. ``store_image`` stores the bytes
+    of an ``image_file`` and returns the absolute URL it is served from; without it
+    such a block is loaded without its picture (a link to nowhere would be worse).
     """
     sample = read_sample(vocabulary, path)
     titles = [block.title for block in sample.blocks]
@@ -108,6 +121,10 @@ def load_sample_blocks(
     for spec in sample.blocks:
         block = existing.get(spec.title)
         if block is None:
+            image_url, image_alt = spec.image_url, spec.image_alt
+            if spec.image_bytes is not None:
+                image_url = store_image(spec.image_bytes) if store_image else None
+                image_alt = image_alt if image_url else None
             block = Block(
                 title=spec.title,
                 body_md=spec.body_md,
@@ -116,8 +133,8 @@ def load_sample_blocks(
                 audiences=list(spec.audiences),
                 cta_label=spec.cta_label,
                 cta_url=spec.cta_url,
-                image_url=spec.image_url,
-                image_alt=spec.image_alt,
+                image_url=image_url,
+                image_alt=image_alt,
                 evergreen=spec.evergreen,
                 status=BlockStatus.APPROVED,
                 author=author,
@@ -140,7 +157,7 @@ def _issue(name: str, raw: Any) -> SampleIssueText:
     )
 
 
-def _block(where: str, raw: Any, vocabulary: Vocabulary) -> SampleBlock:
+def _block(where: str, raw: Any, vocabulary: Vocabulary, folder: Any) -> SampleBlock:
     if not isinstance(raw, Mapping):
         raise ValidationError(f"{where}: not a table")
     title = _text(where, raw, "title")
@@ -161,7 +178,11 @@ def _block(where: str, raw: Any, vocabulary: Vocabulary) -> SampleBlock:
     if (cta_label is None) != (cta_url is None):
         raise ValidationError(f"{where}: give both cta_label and cta_url, or neither")
     image_url, image_alt = _optional(where, raw, "image_url"), _optional(where, raw, "image_alt")
-    if image_url is not None and image_alt is None:
+    image_file = _optional(where, raw, "image_file")
+    image_bytes = _image_bytes(where, folder, image_file) if image_file else None
+    if image_url is not None and image_file is not None:
+        raise ValidationError(f"{where}: give image_url or image_file, not both")
+    if (image_url is not None or image_file is not None) and image_alt is None:
         raise ValidationError(
             f"{where}: an image needs image_alt, a text for those who cannot see it"
         )
@@ -182,7 +203,22 @@ def _block(where: str, raw: Any, vocabulary: Vocabulary) -> SampleBlock:
         image_url=image_url,
         image_alt=image_alt,
         evergreen=evergreen,
+        image_file=image_file,
+        image_bytes=image_bytes,
     )
+
+
+def _image_bytes(where: str, folder: Any, name: str) -> bytes:
+    """A PNG beside the sample file, named plainly (no folders: nothing outside is read)."""
+    if "/" in name or "\\" in name or not name.endswith(".png"):
+        raise ValidationError(f"{where}: image_file must be the name of a .png file beside it")
+    image = folder.joinpath(name)
+    if not image.is_file():
+        raise ValidationError(f"{where}: image_file {name!r} does not exist beside the sample")
+    data: bytes = image.read_bytes()
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValidationError(f"{where}: image_file {name!r} is not a PNG image")
+    return data
 
 
 def _no_unknown(where: str, raw: Mapping[str, Any], allowed: set[str]) -> None:

@@ -29,11 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
 from tryggnews.planning.schedule import Schedule
+from tryggnews.retention import RetentionPeriods
 from tryggnews.scheduler.actions import Action
 from tryggnews.scheduler.evergreen import fill_with_evergreen
 from tryggnews.scheduler.notifier import Notifier
 from tryggnews.scheduler.quota import check_quota
 from tryggnews.scheduler.reminders import escalate_missed_deadlines, send_reminders
+from tryggnews.scheduler.retention import run_retention
 from tryggnews.scheduler.sending import (
     Sending,
     retry_due_deliveries,
@@ -76,13 +78,16 @@ class PassContext:
     jobs: frozenset[str] = field(default_factory=lambda: ALL_JOBS)
     # Reads the bounce mailbox (``bounce_mail``); None when no mailbox is configured.
     bounces: Callable[[], list[Action]] | None = None
+    # Retention periods; the ``retention`` job runs only when named (its daily trigger).
+    retention: RetentionPeriods | None = None
 
 
 def run_due_pass(context: PassContext) -> tuple[list[Action], dict[str, datetime]]:
     """Run the chosen jobs in a fixed order and mark approved issues ``scheduled``.
 
     Order: retries, evergreen fill, sends (so a filled issue goes out complete),
-    reminders, escalations, quota, purge, bounces (when a bounce mailbox is set). A job
+    reminders, escalations, quota, purge, bounces (when a bounce mailbox is set),
+    retention (only when named: it has a daily trigger of its own). A job
     that fails unexpectedly is logged and reported as an ``error`` action; the others
     still run. Without a schedule only retries, sends, the purge and bounces run (the
     plan names every other recipient). Returns
@@ -125,6 +130,8 @@ def run_due_pass(context: PassContext) -> tuple[list[Action], dict[str, datetime
     steps["purge"] = partial(purge_unconfirmed_signups, sf, clock, older_than=c.purge_after)
     if c.bounces is not None:
         steps["bounces"] = c.bounces
+    if c.retention is not None:
+        steps["retention"] = partial(run_retention, sf, clock, periods=c.retention)
     actions: list[Action] = []
     for name, step in steps.items():
         if name in c.jobs:

@@ -29,6 +29,7 @@ from tryggnews.db.models import Notification
 from tryggnews.delivery.message import ascii_address, check_header_value
 from tryggnews.notice_mail import build_notice_message
 from tryggnews.planning.schedule import NewsletterSettings
+from tryggnews.subscribers.emails import mask_addresses
 from tryggnews.transports.base import OutgoingMessage, SendStatus, Transport
 
 log = logging.getLogger("tryggnews.scheduler")
@@ -154,7 +155,12 @@ class Notifier:
         except _NothingAccepted as nothing:
             return Delivered(notice, refused=nothing.refused)
         if refused:
-            log.warning("notice %s not accepted for %s", notice.key, ", ".join(refused))
+            log.warning(
+                "notice %s not accepted for %d of %d recipients",
+                notice.key,
+                len(refused),
+                len(recipients),
+            )
         return Delivered(notice, sent_to=sent_to, refused=refused)
 
     def _send(
@@ -165,7 +171,7 @@ class Notifier:
             try:
                 message_id, raw = self.build(notice, recipient, now=now)
             except ValueError as exc:  # an address the schedule loader let through
-                log.warning("notice %s: %s", notice.key, exc)
+                log.warning("notice %s: %s", notice.key, mask_addresses(str(exc)))
                 continue
             # The index stands in for a ledger id: it maps each result to its recipient.
             messages.append(OutgoingMessage(index, ascii_address(recipient), message_id, raw))

@@ -6,7 +6,7 @@ and a scheduler never sees jobs another process adds. So:
 - exactly one process is active: it holds the database lease (``lease``) and renews
   it; every other one waits and takes over once the lease has expired;
 - jobs live in a memory job store and are derived from the database and the plan:
-  fixed daily ``CronTrigger`` jobs (reminders 08:00, quota 09:00, purge 04:15 local —
+  fixed daily ``CronTrigger`` jobs (reminders 08:00, quota 09:00, purge 04:15, retention 04:30 —
   a cron job in 02:00–03:00 would run twice in October), one ``DateTrigger`` job per
   upcoming approved issue (id ``send:KEY``), and a ``reconcile`` job every few minutes
   that runs every due job and rebuilds the date jobs;
@@ -43,6 +43,7 @@ from tryggnews.delivery.options import DeliveryOptions
 from tryggnews.errors import TryggnewsError
 from tryggnews.planning.schedule import Schedule
 from tryggnews.publishing import Publisher
+from tryggnews.retention import RetentionPeriods
 from tryggnews.scheduler.actions import Action
 from tryggnews.scheduler.bounce_mail import BounceFetch, bounce_step
 from tryggnews.scheduler.jobs import ALL_JOBS, PassContext, run_due_pass
@@ -56,6 +57,7 @@ from tryggnews.scheduler.lease import (
 )
 from tryggnews.scheduler.notifier import Notifier
 from tryggnews.scheduler.sending import Sending
+from tryggnews.subscribers.emails import mask_addresses
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
 
@@ -79,6 +81,7 @@ DAILY_JOBS = (
     DailyJob("notices", time(8, 0), frozenset({"reminders", "escalations"})),
     DailyJob("quota", time(9, 0), frozenset({"quota"})),
     DailyJob("purge", time(4, 15), frozenset({"purge"})),
+    DailyJob("retention", time(4, 30), frozenset({"retention"})),  # not in ALL_JOBS: daily only
 )
 # A daily job planned here runs twice in October or not at all in March.
 DST_HOUR = (time(2, 0), time(3, 0))
@@ -113,6 +116,7 @@ class SchedulerParts:
     # retries, lease, suppression, VERP), and the bounce mailbox read every pass.
     options: DeliveryOptions | None = None
     bounce_fetch: BounceFetch | None = None
+    retention: RetentionPeriods | None = None  # None: no retention job (gallring)
 
 
 class ScheduleSource:
@@ -160,6 +164,7 @@ def run_pass(
             purge_after=parts.purge_after,
             jobs=jobs,
             bounces=bounce_step(parts.session_factory, parts.clock, parts.bounce_fetch),
+            retention=parts.retention,
         )
         return run_due_pass(context)
     finally:
@@ -348,7 +353,8 @@ class SchedulerRunner:
     def _run_jobs(self, jobs: frozenset[str]) -> None:
         actions, upcoming = run_pass(self.parts, self.schedules.current(), jobs)
         for action in actions:
-            (log.error if action.failed else log.info)("%s", action)
+            # An action may name its recipients (for `--once`); the log keeps their domains.
+            (log.error if action.failed else log.info)("%s", mask_addresses(str(action)))
         self._sync_send_jobs(upcoming)
 
     def _sync_send_jobs(self, upcoming: dict[str, datetime]) -> None:

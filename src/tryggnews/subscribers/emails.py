@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 
 from tryggnews.errors import ValidationError
@@ -31,3 +33,17 @@ def normalise_email(raw: str) -> tuple[str, str]:
     # xn-- spelling) to one value; casefold() of ASCII is a plain lower-casing,
     # which is how every real mail provider treats the local part.
     return info.normalized, (info.ascii_email or info.normalized).casefold()
+
+
+# A local part followed by "@" and something domain-like: enough to find addresses in a
+# line of text (a transport's answer, a list of recipients), not to validate them.
+_LOCAL_PART = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@(?=[A-Za-z0-9\-]+\.)")
+
+
+def mask_addresses(text: str) -> str:
+    """``text`` with the local part of every address replaced by ``…``, for logs.
+
+    Logs at INFO and above go to collectors and tickets that are not the subscriber
+    list: they keep the domain (which provider refused) but never the person.
+    """
+    return _LOCAL_PART.sub("…@", text)

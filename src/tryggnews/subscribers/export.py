@@ -31,6 +31,10 @@ CSV_EXPORT_STATUSES: tuple[SubscriberStatus, ...] = (
     SubscriberStatus.PAUSED,
 )
 
+# Written first with ``excel=True``: Excel reads a CSV without it as Windows-1252,
+# so å, ä and ö come out garbled; the importer skips it.
+EXCEL_BOM = "\ufeff"
+
 ExportFormat = Literal["csv", "json"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json")
 
@@ -42,6 +46,7 @@ def export_subscribers(
     *,
     statuses: Collection[SubscriberStatus] | None = None,
     delimiter: str = ";",
+    excel: bool = False,
 ) -> int:
     """Write subscribers to ``out``, ordered by address, streaming; return how many.
 
@@ -49,6 +54,7 @@ def export_subscribers(
     topics, source and timestamps; by default everyone. ``csv``: exactly the
     columns ``parse_csv`` reads (so an export imports again unchanged), keys joined
     with "|"; by default only active and paused people (``CSV_EXPORT_STATUSES``).
+    ``excel``: the CSV starts with a UTF-8 byte order mark (``EXCEL_BOM``).
     """
     if fmt not in EXPORT_FORMATS:
         raise ValidationError(f"unknown export format {fmt!r}: choose csv or json")
@@ -72,6 +78,8 @@ def export_subscribers(
     rows = session.execute(query.execution_options(yield_per=1000))
     count = 0
     if fmt == "csv":
+        if excel:
+            out.write(EXCEL_BOM)
         writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
         writer.writerow(COLUMNS)
         for row in rows:

@@ -22,13 +22,13 @@ from tryggnews.db.models import (
     ConsentEventKind,
     Delivery,
     DeliveryStatus,
-    Issue,
     Subscriber,
     SubscriberStatus,
     Suppression,
 )
 from tryggnews.subscribers.consent import history, record_event
 from tryggnews.subscribers.lifecycle import Actor, find_subscriber
+from tryggnews.subscribers.person import deliveries_of
 from tryggnews.subscribers.suppression import address_hash, suppress
 
 # Stored with every subscriber but not shown: a random value that, with the
@@ -85,21 +85,15 @@ def export_person(
     subscriber = find_subscriber(session, email_key)
     deliveries: list[dict[str, Any]] = []
     if subscriber is not None:
-        rows = session.execute(
-            select(Issue.key, Issue.title, Delivery.status, Delivery.sent_at, Delivery.created_at)
-            .join(Issue, Issue.id == Delivery.issue_id)
-            .where(Delivery.subscriber_id == subscriber.id)
-            .order_by(Delivery.id)
-        )
         deliveries = [
             {
-                "issue": row.key,
-                "title": row.title,
-                "status": row.status.value,
-                "queued_at": _iso(row.created_at),
-                "sent_at": _iso(row.sent_at),
+                "issue": line.issue_key,
+                "title": line.title,
+                "status": line.status.value,
+                "queued_at": _iso(line.queued_at),
+                "sent_at": _iso(line.sent_at),
             }
-            for row in rows
+            for line in deliveries_of(session, subscriber.id)
         ]
     suppression = session.get(Suppression, email_hash)
     return {

@@ -332,6 +332,11 @@ def _check_row(
         except ValidationError as exc:
             problems.append(RowProblem(line, column, _shorten(cell.strip()), str(exc)))
 
+    refusal = vocabulary.refusal(keys.get("audiences", ()), email) if email else None
+    if refusal:
+        # The reason is the same Swedish sentence the sign-up form shows.
+        cell = values.get("audiences", "").strip()
+        problems.append(RowProblem(line, "audiences", _shorten(cell), refusal))
     if problems:
         return None, problems
     row = ImportRow(

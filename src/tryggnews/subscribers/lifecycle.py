@@ -86,10 +86,17 @@ class Choices:
         audiences: Iterable[str],
         topics: Iterable[str],
         language: str,
+        *,
+        email: str = "",
     ) -> Choices:
-        """Choices from untrusted input; ``ValidationError`` names the first unknown key."""
+        """Choices from untrusted input; ``ValidationError`` names the first unknown key,
+        or (given ``email``) says why an audience for staff is not for this address."""
+        keys = tuple(vocabulary.audience_keys(audiences))
+        refusal = vocabulary.refusal(keys, email) if email else None
+        if refusal:
+            raise ValidationError(refusal)
         return cls(
-            audiences=tuple(vocabulary.audience_keys(audiences)),
+            audiences=keys,
             topics=tuple(vocabulary.topic_keys(topics)),
             language=vocabulary.language(language),
         )
@@ -121,10 +128,11 @@ class Recipient:
     subscriber_id: int
     email: str
     token_salt: str
+    language: str = "sv"  # the notice's language: the one the person chose
 
     @classmethod
     def of(cls, subscriber: Subscriber) -> Recipient:
-        return cls(subscriber.id, subscriber.email, subscriber.token_salt)
+        return cls(subscriber.id, subscriber.email, subscriber.token_salt, subscriber.language)
 
 
 @dataclass(frozen=True)
@@ -272,15 +280,25 @@ def resume(session: Session, subscriber: Subscriber, *, by: Actor) -> bool:
     return True
 
 
-def unsubscribe(session: Session, subscriber: Subscriber, *, by: Actor) -> bool:
-    """Stop everything at once. Idempotent: False, and no new event, when already out."""
+def unsubscribe(
+    session: Session,
+    subscriber: Subscriber,
+    *,
+    by: Actor,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Stop everything at once. Idempotent: False, and no new event, when already out.
+
+    ``details`` are added to the event (the follow-up passes the issue and variant the
+    unsubscription came from)."""
     if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
         return False
     previous = subscriber.status.value
     subscriber.status = SubscriberStatus.UNSUBSCRIBED
     subscriber.paused_until = None
     subscriber.updated_at = by.now
-    _event(session, subscriber, ConsentEventKind.UNSUBSCRIBED, by, {"previous_status": previous})
+    extra = {**(details or {}), "previous_status": previous}
+    _event(session, subscriber, ConsentEventKind.UNSUBSCRIBED, by, extra)
     return True
 
 

@@ -1,4 +1,4 @@
-"""The two emails a subscriber gets outside the newsletter, in Swedish.
+"""The two emails a subscriber gets outside the newsletter, in the subscriber's language.
 
 - the confirmation (double opt-in) with a link to confirm the sign-up;
 - "here is your link", for someone who already subscribes and signed up again or
@@ -13,6 +13,7 @@ which builds them from the ``base_url`` setting, never from a request's Host.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -21,10 +22,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from tryggnews.config import Settings
 from tryggnews.errors import ValidationError
+from tryggnews.i18n import MESSAGES, SOURCE_LANGUAGE, direction, shipped_catalogues
 from tryggnews.notice_mail import build_notice_message
-
-# Transports take "\n" line endings and convert for SMTP themselves.
-_SIGNATURE = "Trygg i Österåker\nÖsteråkers kommun och Polisen, lokalpolisområde Södra Roslagen"
 
 
 @dataclass(frozen=True)
@@ -56,90 +55,110 @@ class NoticeSettings:
 
 
 def confirmation_notice(
-    settings: NoticeSettings, *, to: str, confirm_url: str, now: datetime
+    settings: NoticeSettings,
+    *,
+    to: str,
+    confirm_url: str,
+    now: datetime,
+    language: str = SOURCE_LANGUAGE,
 ) -> Notice:
-    """The double opt-in email: one link that leads to the confirm button."""
-    text = (
-        "Hej!\n\n"
+    """The double opt-in email: one link that leads to the confirm button, in ``language``
+    (the one chosen on the sign-up form)."""
+    _ = shipped_catalogues().gettext(language, MESSAGES)
+    who = _(
         "Någon, förhoppningsvis du, har anmält den här e-postadressen till nyhetsbrevet "
-        "Trygg i Österåker från Österåkers kommun och Polisen.\n\n"
-        "Bekräfta att du vill ha nyhetsbrevet: öppna länken och tryck på knappen "
-        "Bekräfta.\n\n"
-        f"{confirm_url}\n\n"
-        f"Länken gäller i {settings.confirm_hours} timmar. Vill du inte ha nyhetsbrevet "
-        "behöver du inte göra något: du får inga brev från oss, och anmälan raderas efter "
-        f"{settings.purge_days} dagar.\n\n"
-        f"Hälsningar\n{_SIGNATURE}\n"
+        "Trygg i Österåker från Österåkers kommun och Polisen."
     )
-    html = _html(
-        "Bekräfta din prenumeration",
-        [
-            "Någon, förhoppningsvis du, har anmält den här e-postadressen till nyhetsbrevet "
-            "Trygg i Österåker från Österåkers kommun och Polisen.",
-            "Bekräfta att du vill ha nyhetsbrevet: öppna länken och tryck på knappen Bekräfta.",
-        ],
-        [(confirm_url, "Bekräfta min prenumeration")],
-        [
-            f"Länken gäller i {settings.confirm_hours} timmar. Vill du inte ha nyhetsbrevet "
-            "behöver du inte göra något: du får inga brev från oss, och anmälan raderas "
-            f"efter {settings.purge_days} dagar."
-        ],
-    )
-    return _message(
-        settings, to, "Bekräfta din prenumeration på Trygg i Österåker", text, html, now
-    )
+    how = _("Bekräfta att du vill ha nyhetsbrevet: öppna länken och tryck på knappen Bekräfta.")
+    after = _(
+        "Länken gäller i %(hours)s timmar. Vill du inte ha nyhetsbrevet behöver du inte göra "
+        "något: du får inga brev från oss, och anmälan raderas efter %(days)s dagar."
+    ) % {"hours": settings.confirm_hours, "days": settings.purge_days}
+    mail = _Mail(_, language)
+    text = mail.text([who, how], [confirm_url], [after])
+    heading = _("Bekräfta din prenumeration")
+    html = mail.html(heading, [who, how], [(confirm_url, _("Bekräfta min prenumeration"))], [after])
+    subject = _("Bekräfta din prenumeration på Trygg i Österåker")
+    return _message(settings, to, subject, text, html, now)
 
 
 def link_notice(
-    settings: NoticeSettings, *, to: str, manage_url: str, unsubscribe_url: str, now: datetime
+    settings: NoticeSettings,
+    *,
+    to: str,
+    manage_url: str,
+    unsubscribe_url: str,
+    now: datetime,
+    language: str = SOURCE_LANGUAGE,
 ) -> Notice:
     """ "Here is your link": sent instead of a confirmation when the address already
-    subscribes, and by the "email me my link" page."""
-    text = (
-        "Hej!\n\n"
+    subscribes, and by the "email me my link" page; in the subscriber's language."""
+    _ = shipped_catalogues().gettext(language, MESSAGES)
+    who = _(
         "Någon, förhoppningsvis du, bad om länken till dina inställningar för nyhetsbrevet "
-        "Trygg i Österåker. Den här e-postadressen har redan en prenumeration.\n\n"
+        "Trygg i Österåker. Den här e-postadressen har redan en prenumeration."
+    )
+    manage = _(
         "Ändra dina val, pausa utskicken, se vad vi har sparat om dig eller avsluta "
-        "prenumerationen:\n\n"
-        f"{manage_url}\n\n"
-        f"Avsluta prenumerationen direkt:\n\n{unsubscribe_url}\n\n"
-        "Bad du inte om länken kan du bortse från det här brevet. Ingenting har ändrats.\n\n"
-        f"Hälsningar\n{_SIGNATURE}\n"
+        "prenumerationen:"
     )
-    html = _html(
-        "Din länk till Trygg i Österåker",
+    leave = _("Avsluta prenumerationen direkt:")
+    after = _("Bad du inte om länken kan du bortse från det här brevet. Ingenting har ändrats.")
+    mail = _Mail(_, language)
+    text = mail.text([who, manage, manage_url, leave, unsubscribe_url], [], [after])
+    html = mail.html(
+        _("Din länk till Trygg i Österåker"),
+        [who],
         [
-            "Någon, förhoppningsvis du, bad om länken till dina inställningar för "
-            "nyhetsbrevet Trygg i Österåker. Den här e-postadressen har redan en "
-            "prenumeration."
+            (manage_url, _("Ändra dina val och se dina uppgifter")),
+            (unsubscribe_url, _("Avsluta prenumerationen")),
         ],
-        [
-            (manage_url, "Ändra dina val och se dina uppgifter"),
-            (unsubscribe_url, "Avsluta prenumerationen"),
-        ],
-        ["Bad du inte om länken kan du bortse från det här brevet. Ingenting har ändrats."],
+        [after],
     )
-    return _message(settings, to, "Din länk till Trygg i Österåker", text, html, now)
+    return _message(settings, to, _("Din länk till Trygg i Österåker"), text, html, now)
 
 
-def _html(heading: str, before: list[str], links: list[tuple[str, str]], after: list[str]) -> str:
-    paragraphs = "".join(f"<p>{escape(text)}</p>\n" for text in before)
-    buttons = "".join(
-        f'<p><a href="{escape(url)}" style="color:#0a5bb5;font-weight:bold">{escape(label)}</a>'
-        f'<br>\n<span style="font-size:14px;color:#4a4f57">{escape(url)}</span></p>\n'
-        for url, label in links
-    )
-    closing = "".join(f"<p>{escape(text)}</p>\n" for text in after)
-    signature = "<br>".join(escape(line) for line in _SIGNATURE.splitlines())
-    return (
-        '<!doctype html>\n<html lang="sv">\n<head><meta charset="utf-8">'
-        f"<title>{escape(heading)}</title></head>\n"
-        '<body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;'
-        'line-height:1.5;color:#1a1a1a">\n'
-        f'<h1 style="font-size:22px;color:#0b2e59">{escape(heading)}</h1>\n'
-        f"<p>Hej!</p>\n{paragraphs}{buttons}{closing}<p>Hälsningar<br>{signature}</p>\n"
-        "</body>\n</html>\n"
-    )
+class _Mail:
+    """The shared frame of both notices in one language: greeting, signature, ``lang``/``dir``."""
+
+    def __init__(self, gettext: Callable[[str], str], language: str) -> None:
+        self.language = language
+        self.greeting = gettext("Hej!")
+        self.regards = gettext("Hälsningar")
+        self.signature = [
+            "Trygg i Österåker",
+            gettext("Österåkers kommun och Polisen, lokalpolisområde Södra Roslagen"),
+        ]
+
+    def text(self, before: list[str], urls: list[str], after: list[str]) -> str:
+        """Paragraphs, URLs on lines of their own, closing paragraphs and the signature."""
+        # Transports take "\n" line endings and convert for SMTP themselves.
+        body = "".join(f"{part}\n\n" for part in (self.greeting, *before, *urls, *after))
+        return body + f"{self.regards}\n" + "\n".join(self.signature) + "\n"
+
+    def html(
+        self, heading: str, before: list[str], links: list[tuple[str, str]], after: list[str]
+    ) -> str:
+        paragraphs = "".join(f"<p>{escape(text)}</p>\n" for text in before)
+        # A URL stays left to right inside right-to-left text (dir="ltr" on its span).
+        buttons = "".join(
+            f'<p><a href="{escape(url)}" style="color:#0a5bb5;font-weight:bold">'
+            f"{escape(label)}</a><br>\n"
+            f'<span dir="ltr" style="font-size:14px;color:#4a4f57">{escape(url)}</span></p>\n'
+            for url, label in links
+        )
+        closing = "".join(f"<p>{escape(text)}</p>\n" for text in after)
+        signature = "<br>".join(escape(line) for line in self.signature)
+        lang, way = escape(self.language), direction(self.language)
+        return (
+            f'<!doctype html>\n<html lang="{lang}" dir="{way}">\n<head><meta charset="utf-8">'
+            f"<title>{escape(heading)}</title></head>\n"
+            '<body style="font-family:Arial,Helvetica,sans-serif;font-size:16px;'
+            'line-height:1.5;color:#1a1a1a">\n'
+            f'<h1 style="font-size:22px;color:#0b2e59">{escape(heading)}</h1>\n'
+            f"<p>{escape(self.greeting)}</p>\n{paragraphs}{buttons}{closing}"
+            f"<p>{escape(self.regards)}<br>{signature}</p>\n</body>\n</html>\n"
+        )
 
 
 def _ascii_address(address: str) -> str:

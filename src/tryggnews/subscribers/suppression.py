@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tryggnews.db.models import Suppression
@@ -48,3 +48,23 @@ def suppression_check(session: Session, secret_key: str) -> Callable[[str], bool
         return is_suppressed(session, address_hash(secret_key, email_key))
 
     return check
+
+
+def lift_suppression(session: Session, email_hash: str) -> Suppression | None:
+    """Take the hash off the list; the entry that was lifted, or None when it was not there.
+
+    Only for an administrator who has a reason (the caller records it in the audit
+    log): the address may then sign up again, or be imported. Flushes, never commits.
+    """
+    entry = session.get(Suppression, email_hash)
+    if entry is None:
+        return None
+    session.delete(entry)
+    session.flush()
+    return entry
+
+
+def suppression_counts(session: Session) -> dict[str, int]:
+    """How many addresses are suppressed, per reason."""
+    query = select(Suppression.reason, func.count()).group_by(Suppression.reason)
+    return {reason: count for reason, count in session.execute(query)}

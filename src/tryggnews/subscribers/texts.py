@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from tryggnews.errors import ConfigError
+from tryggnews.subscribers.consent_languages import TRANSLATIONS
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ConsentText:
     legal_basis: str
     title: str
     body: str
+    language: str = "sv"
 
     @cached_property
     def sha256(self) -> str:
@@ -92,20 +94,40 @@ TEXTS: tuple[ConsentText, ...] = (
     ),
 )
 
-_BY_VERSION = {text.version: text for text in TEXTS}
+_SWEDISH = {text.version: text for text in TEXTS}
+# Each translation is a published text of its own (consent_languages.py), with its own
+# version and hash: what the ledger records is exactly what the page showed.
+TRANSLATED: tuple[ConsentText, ...] = tuple(
+    ConsentText(
+        version=f"{version}-{language}",
+        legal_basis=_SWEDISH[version].legal_basis,
+        title=title,
+        body="\n\n".join(paragraphs),
+        language=language,
+    )
+    for (version, language), (title, paragraphs) in TRANSLATIONS.items()
+)
+_BY_VERSION = {text.version: text for text in (*TEXTS, *TRANSLATED)}
 # The text shown today for each legal basis: the last published one for it.
 _CURRENT = {text.legal_basis: text for text in TEXTS}
+_CURRENT_IN = {
+    (text.legal_basis, text.language): text
+    for text in TRANSLATED
+    if text.version.removesuffix(f"-{text.language}") == _CURRENT[text.legal_basis].version
+}
 
 
-def current_text(legal_basis: str) -> ConsentText:
-    """The wording shown at sign-up today for ``legal_basis`` (a setting)."""
+def current_text(legal_basis: str, language: str = "sv") -> ConsentText:
+    """The wording shown at sign-up today for ``legal_basis`` (a setting), in ``language``
+    when it is published in it, else in Swedish (the text of record)."""
     try:
-        return _CURRENT[legal_basis]
+        swedish = _CURRENT[legal_basis]
     except KeyError:
         raise ConfigError(
             f"TRYGGNEWS_LEGAL_BASIS={legal_basis!r}: no consent text for it; "
             f"use one of {', '.join(sorted(_CURRENT))}"
         ) from None
+    return _CURRENT_IN.get((legal_basis, language), swedish)
 
 
 def text_by_version(version: str) -> ConsentText | None:

@@ -14,6 +14,7 @@ through URLs, ``mailto:`` subjects and quoted-printable unchanged.
 from __future__ import annotations
 
 import enum
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ from tryggnews.errors import TokenError
 
 # What every token this module makes consists of; the message builder relies on it.
 TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_.\-]+")
+# A salt JSON writes as it is, between quotes.
+_PLAIN_SALT = re.compile(r"[A-Za-z0-9_\-]+")
 
 
 class TokenPurpose(enum.StrEnum):
@@ -111,6 +114,12 @@ class TokenSigner:
             # Confirmation links expire (the caller passes max_age), so they carry a time.
             TokenPurpose.CONFIRM: _TimedSerializer(secret_key, salt="tryggnews.confirm"),
         }
+        # The keyed HMAC state of each link purpose, derived once: ``link_tokens`` copies
+        # it per message instead of deriving the key and keying a new HMAC per token.
+        self._link_macs = {
+            purpose: _keyed_mac(self._serializers[purpose].make_signer())
+            for purpose in (TokenPurpose.MANAGE, TokenPurpose.UNSUBSCRIBE)
+        }
 
     def manage_token(self, subscriber_id: int, token_salt: str) -> str:
         """Token for the preference page (``BASE_URL/p/<token>``); never expires."""
@@ -119,6 +128,29 @@ class TokenSigner:
     def unsubscribe_token(self, subscriber_id: int, token_salt: str) -> str:
         """Token for one-click unsubscribe (``BASE_URL/u/<token>``); never expires."""
         return self._sign(TokenPurpose.UNSUBSCRIBE, subscriber_id, token_salt)
+
+    def link_tokens(self, subscriber_id: int, token_salt: str) -> tuple[str, str]:
+        """``(manage_token, unsubscribe_token)``: the same two tokens, made as every
+        message needs them — the payload serialised once for both, each signature
+        from the purpose's precomputed HMAC state (``hmac.copy``)."""
+        _check_claims(subscriber_id, token_salt)
+        if _PLAIN_SALT.fullmatch(token_salt):
+            # What compact JSON makes of [id, salt] when the salt needs no escaping
+            # (every salt we generate is hex), without building an encoder per call.
+            payload = base64_encode(f'[{subscriber_id},"{token_salt}"]'.encode("ascii"))
+        else:
+            payload = self._serializers[TokenPurpose.MANAGE].dump_payload(
+                [subscriber_id, token_salt]
+            )
+        manage = self._link_macs[TokenPurpose.MANAGE].copy()
+        manage.update(payload)
+        unsubscribe = self._link_macs[TokenPurpose.UNSUBSCRIBE].copy()
+        unsubscribe.update(payload)
+        text = payload.decode("ascii")
+        return (
+            f"{text}.{base64_encode(manage.digest()).decode('ascii')}",
+            f"{text}.{base64_encode(unsubscribe.digest()).decode('ascii')}",
+        )
 
     def confirm_token(self, subscriber_id: int, token_salt: str) -> str:
         """Token for the double opt-in link; timestamped, checked with ``max_age``."""
@@ -160,11 +192,7 @@ class TokenSigner:
         return _claims(purpose, payload)
 
     def _sign(self, purpose: TokenPurpose, subscriber_id: int, token_salt: str) -> str:
-        # bool is an int subclass; an id of True would sign as 1.
-        if type(subscriber_id) is not int or subscriber_id <= 0:
-            raise ValueError(f"subscriber id must be a positive int, got {subscriber_id!r}")
-        if not token_salt:
-            raise ValueError("token_salt must not be empty")
+        _check_claims(subscriber_id, token_salt)
         return self._serializers[purpose].dumps([subscriber_id, token_salt])
 
     def _purpose_that_signed(self, token: str, tried: TokenPurpose) -> TokenPurpose | None:
@@ -178,6 +206,22 @@ class TokenSigner:
                 continue
             return purpose
         return None
+
+
+def _check_claims(subscriber_id: int, token_salt: str) -> None:
+    # bool is an int subclass; an id of True would sign as 1.
+    if type(subscriber_id) is not int or subscriber_id <= 0:
+        raise ValueError(f"subscriber id must be a positive int, got {subscriber_id!r}")
+    if not token_salt:
+        raise ValueError("token_salt must not be empty")
+
+
+def _keyed_mac(signer: Signer) -> hmac.HMAC:
+    """The HMAC ``signer`` signs with, keyed and empty (itsdangerous's ``HMACAlgorithm``
+    over the derived key; ``link_tokens`` checks against ``dumps`` in the tests)."""
+    if signer.sep != b"." or not hasattr(signer.algorithm, "digest_method"):
+        raise ValueError("link tokens need itsdangerous's HMAC signer with '.' as separator")
+    return hmac.new(signer.derive_key(), digestmod=signer.algorithm.digest_method)
 
 
 def _claims(purpose: TokenPurpose, payload: Any) -> TokenClaims:

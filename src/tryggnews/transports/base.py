@@ -13,6 +13,22 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+class MessageForm(enum.StrEnum):
+    """How an ``OutgoingMessage``'s bytes are laid out.
+
+    ``lf``: ``\\n`` line endings, as a Maildir keeps them (what every transport takes).
+    ``crlf``: CRLF line endings, as SMTP and DKIM want them. ``wire``: CRLF, dot-stuffed
+    and ending with the end-of-data line ``.\\r\\n`` — exactly the bytes an SMTP client
+    sends after DATA's 354. A transport names the form it would rather get in an
+    optional ``message_form`` attribute; the sender then builds that form directly,
+    so no whole-message copy or scan is left per recipient (docs/performance.md).
+    """
+
+    LF = "lf"
+    CRLF = "crlf"
+    WIRE = "wire"
+
+
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """One recipient's finished message: ``raw`` is exactly the bytes to send.
@@ -21,7 +37,7 @@ class OutgoingMessage:
     address, ``bounces+<token>@…``): the SMTP transport gives it as MAIL FROM
     instead of its configured sender; the outbox writes it as a ``Return-Path``
     line, as a delivering server would; Brevo sets its own Return-Path and
-    ignores it.
+    ignores it. ``form`` says how ``raw`` is laid out (``MessageForm``).
     """
 
     delivery_id: int
@@ -29,6 +45,7 @@ class OutgoingMessage:
     message_id: str
     raw: bytes
     envelope_from: str | None = None
+    form: MessageForm = MessageForm.LF
 
 
 class SendStatus(enum.StrEnum):
@@ -71,6 +88,8 @@ class Transport(Protocol):
     ask the API for the account) and raises ``TransportError`` naming the setting
     to fix; the sender calls it, when present, before anything is claimed
     (``sender.check_transport``). The SMTP and Brevo transports have it.
+    Optional too: ``message_form: MessageForm``, the form the transport would
+    rather be given (``lf`` when absent); it must still take ``lf`` messages.
     """
 
     name: str

@@ -14,11 +14,14 @@ from tryggnews import wiring
 from tryggnews.clock import Clock, SystemClock
 from tryggnews.config import Settings
 from tryggnews.content.vocabulary import Vocabulary
+from tryggnews.editors.accounts import prepare_login_timing
 from tryggnews.transports.base import Transport
-from tryggnews.web import webhooks
+from tryggnews.web import operations, webhooks
 from tryggnews.web.context import EXTENSION, WebContext, csrf
 from tryggnews.web.editor import editor_blueprint
 from tryggnews.web.framing import CONTENT_SECURITY_POLICY, framed_by_others
+from tryggnews.web.i18n import gettext as _
+from tryggnews.web.i18n import set_up_languages
 from tryggnews.web.public.blueprint import public_blueprint
 
 # One year, as the HSTS preload list asks; subdomains are the kommun's to decide, not ours.
@@ -67,6 +70,8 @@ def create_app(
         clock=clock or SystemClock(),
         signer=wiring.signer(settings),
     )
+    set_up_languages(app)
+    prepare_login_timing()
     _register_blueprints(app)
     _register_error_pages(app)
 
@@ -83,10 +88,6 @@ def create_app(
             response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response
 
-    @app.get("/healthz")
-    def healthz() -> tuple[str, int]:
-        return "ok", 200
-
     return app
 
 
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(editor_blueprint)
     app.register_blueprint(public_blueprint)
+    app.register_blueprint(operations.bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -103,9 +105,11 @@ def _register_error_pages(app: Flask) -> None:
         return (
             render_template(
                 "error.html",
-                title="Formuläret har gått ut",
-                message="Sidan var öppen för länge eller skickades två gånger. "
-                "Gå tillbaka, ladda om sidan och försök igen.",
+                title=_("Formuläret har gått ut"),
+                message=_(
+                    "Sidan var öppen för länge eller skickades två gånger. "
+                    "Gå tillbaka, ladda om sidan och försök igen."
+                ),
             ),
             400,
         )
@@ -114,18 +118,18 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         titles = {
-            400: "Något blev fel i förfrågan",
-            403: "Du har inte behörighet",
-            404: "Sidan finns inte",
-            405: "Det går inte att göra så här",
-            413: "Filen är för stor",
-            429: "För många försök",
+            400: _("Något blev fel i förfrågan"),
+            403: _("Du har inte behörighet"),
+            404: _("Sidan finns inte"),
+            405: _("Det går inte att göra så här"),
+            413: _("Filen är för stor"),
+            429: _("För många försök"),
         }
         return (
             render_template(
                 "error.html",
-                title=titles.get(code, "Något gick fel"),
-                message="Kontrollera adressen eller försök igen om en stund.",
+                title=titles.get(code, _("Något gick fel")),
+                message=_("Kontrollera adressen eller försök igen om en stund."),
             ),
             code,
         )

@@ -25,6 +25,8 @@ from tryggnews.db.models.ledger import (
     DeliveryStatus,
     ProviderEvent,
 )
+from tryggnews.db.models.promise import PromiseStatus, PromiseUpdate
+from tryggnews.db.models.ratelimits import RateLimitCounter
 from tryggnews.db.models.scheduling import Lease, Notification
 from tryggnews.db.models.subscribers import (
     ConsentEvent,
@@ -33,6 +35,7 @@ from tryggnews.db.models.subscribers import (
     SubscriberStatus,
     Suppression,
 )
+from tryggnews.db.models.translations import BlockTranslation, IssueTranslation, LanguagePolicy
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -42,6 +45,7 @@ __all__ = [
     "Base",
     "Block",
     "BlockStatus",
+    "BlockTranslation",
     "BounceMessage",
     "ConsentEvent",
     "ConsentEventKind",
@@ -53,11 +57,16 @@ __all__ = [
     "Issue",
     "IssueBlock",
     "IssueStatus",
+    "IssueTranslation",
     "IssueVariant",
+    "LanguagePolicy",
     "Lease",
     "Notification",
     "Organisation",
+    "PromiseStatus",
+    "PromiseUpdate",
     "ProviderEvent",
+    "RateLimitCounter",
     "Subscriber",
     "SubscriberStatus",
     "Suppression",

@@ -14,15 +14,24 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    event,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tryggnews.db.models.base import Base, enum_column, utcnow
+from tryggnews.db.models.translations import (
+    BlockTranslation,
+    IssueTranslation,
+    LanguagePolicy,
+    language_policy_column,
+)
 
 
 class BlockStatus(enum.StrEnum):
@@ -90,8 +99,13 @@ class Block(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # What readers of a language the block has no translation for get (translations.py).
+    language_policy: Mapped[LanguagePolicy] = language_policy_column()
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     focus_area: Mapped[FocusArea] = relationship(lazy="joined")
+    translations: Mapped[list[BlockTranslation]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=BlockTranslation.language
+    )
 
 
 class Issue(Base):
@@ -118,6 +132,8 @@ class Issue(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # When its sending began: from then on the public archive shows it.
+    published_at: Mapped[datetime | None] = mapped_column()
     # Why the scheduler did not send it (not approved at send time, missed the grace period).
     hold_reason: Mapped[str | None] = mapped_column(Text)
     # Why its messages could not be built (status ``failed``), for editors and admins.
@@ -125,12 +141,30 @@ class Issue(Base):
     # Set when an administrator takes the issue off the public archive; its page answers 410.
     web_withdrawn_at: Mapped[datetime | None] = mapped_column()
     web_withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # The editor's switch for the automatic "Så går det med löftet" block.
+    promise_block: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     placements: Mapped[list[IssueBlock]] = relationship(
         order_by="IssueBlock.position", cascade="all, delete-orphan", back_populates="issue"
     )
+    translations: Mapped[list[IssueTranslation]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by=IssueTranslation.language
+    )
 
-    __table_args__ = (UniqueConstraint("year", "number", name="uq_issues_year_number"),)
+    __table_args__ = (
+        UniqueConstraint("year", "number", name="uq_issues_year_number"),
+        # The archive and the dashboard ask for the sent issues, newest first (0009).
+        Index("ix_issues_status_sent_at", "status", "sent_at"),
+        Index("ix_issues_published_at", "published_at"),
+    )
+
+
+@event.listens_for(Issue.sent_at, "set")
+def _published_when_sent(target: Issue, value: datetime | None, *_: object) -> None:
+    """An issue marked sent with no recorded start (history brought in by hand, a test)
+    is public from when it was sent; a real send records the start at its snapshot."""
+    if value is not None and target.published_at is None:
+        target.published_at = value
 
 
 class IssueBlock(Base):
@@ -164,4 +198,6 @@ class IssueVariant(Base):
     block_ids: Mapped[list[int]] = mapped_column(JSON)
     include_activities: Mapped[bool] = mapped_column(Boolean, default=True)
     audience_label: Mapped[str] = mapped_column(String(500), default="")
+    # The reader language the variant is rendered in (translations, fixed text, direction).
+    language: Mapped[str] = mapped_column(String(8), default="sv", server_default="sv")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

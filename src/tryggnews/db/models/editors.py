@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
 )
@@ -113,3 +114,6 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[str] = mapped_column(String(100), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # The log filtered to one object ("what happened to issue 2027-1?"), migration 0009.
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)

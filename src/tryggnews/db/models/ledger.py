@@ -56,6 +56,9 @@ class Delivery(Base):
     )
     message_id: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Soft bounces reported for this message (provider or bounce mail), so the follow-up
+    # can count them per issue; before migration 0011 only ``last_error`` kept a note.
+    soft_bounces: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None] = mapped_column()
@@ -66,7 +69,12 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("issue_id", "subscriber_id", name="uq_deliveries_issue_subscriber"),
-        Index("ix_deliveries_issue_status", "issue_id", "status"),
+        # With id last, a claim reads an issue's pending rows oldest first straight from the
+        # index instead of walking past every row already sent (migration 0010).
+        Index("ix_deliveries_issue_status", "issue_id", "status", "id"),
+        # One person's rows, in order: the preference centre's list of received issues and
+        # the export (migration 0009); also what ON DELETE SET NULL needs at erasure.
+        Index("ix_deliveries_subscriber", "subscriber_id", "id"),
     )
 
 

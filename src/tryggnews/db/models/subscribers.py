@@ -13,12 +13,15 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ForeignKey,
+    Index,
     Integer,
     String,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tryggnews.db.models.base import Base, enum_column, utcnow
+from tryggnews.db.models.search_keys import name_search_key, search_key_type
 
 
 class SubscriberStatus(enum.StrEnum):
@@ -35,8 +38,14 @@ class Subscriber(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Normalised (email-validator, domain lower-cased); unique case-insensitively via email_key.
     email: Mapped[str] = mapped_column(String(320))
-    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    email_key: Mapped[str] = mapped_column(search_key_type(320), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    # name_search_key(name), for the workspace's prefix search; kept in step on insert
+    # (also Core inserts, through the default) and on every ORM change of ``name``.
+    name_key: Mapped[str | None] = mapped_column(
+        search_key_type(200),
+        default=lambda context: name_search_key(context.get_current_parameters().get("name")),
+    )
     language: Mapped[str] = mapped_column(String(8), default="sv")
     audiences: Mapped[list[str]] = mapped_column(default=list)
     # Topic keys (focus areas + "evenemang"); an empty list means every topic.
@@ -56,6 +65,13 @@ class Subscriber(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column()
 
+    __table_args__ = (Index("ix_subscribers_name_key", "name_key", "id"),)
+
+
+@event.listens_for(Subscriber.name, "set")
+def _keep_name_key(target: Subscriber, value: str | None, _old: object, _by: object) -> None:
+    target.name_key = name_search_key(value)
+
 
 class ConsentEventKind(enum.StrEnum):
     SUBSCRIBED = "subscribed"
@@ -73,7 +89,8 @@ class ConsentEventKind(enum.StrEnum):
 class ConsentEvent(Base):
     """Append-only record of what a person agreed to, when, and through which channel.
 
-    Never updated or deleted by the application. When a person is erased their rows
+    Never updated by the application, and deleted only by retention, as a whole history
+    of an ended subscription past ``keep_consent_days``. When a person is erased their rows
     lose ``subscriber_id`` but keep ``email_hash``, so the history of an address can
     still be shown to whoever can name the address, and to nobody else.
     """
@@ -97,6 +114,9 @@ class ConsentEvent(Base):
     text_sha256: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The workspace's "recent bounces": newest events of a few kinds, without a scan.
+    __table_args__ = (Index("ix_consent_events_kind_id", "kind", "id"),)
 
 
 class Suppression(Base):

@@ -23,6 +23,7 @@ from tryggnews.transports.smtp.protocol import (
     SmtpConfig,
     StopReply,
     classify,
+    envelope_command,
     make_retry,
     send_data,
     to_bytes,
@@ -41,9 +42,9 @@ class LaneOwner(Protocol):
 
     def record_partial(self, results: list[SendResult]) -> None: ...
 
-    def prepare(self, raw: bytes) -> bytes: ...
+    def prepare(self, message: OutgoingMessage) -> bytes: ...
 
-    def mail_options(self, smtp: smtplib.SMTP, raw: bytes) -> list[str]: ...
+    def mail_options(self, smtp: smtplib.SMTP, raw: bytes) -> str: ...
 
 
 class _Unreachable(Exception):
@@ -114,11 +115,13 @@ class Lane:
         return results
 
     def deliver(self, message: OutgoingMessage) -> SendResult:
-        raw = self._t.prepare(message.raw)
+        raw = self._t.prepare(message)
         for fresh in (False, True):
             smtp = self._connected()
             try:
-                code, reply = smtp.mail(
+                code, reply = envelope_command(
+                    smtp,
+                    "mail",
                     message.envelope_from or self._t.config.envelope_from,
                     self._t.mail_options(smtp, raw),
                 )
@@ -141,7 +144,7 @@ class Lane:
         self, smtp: smtplib.SMTP, message: OutgoingMessage, raw: bytes
     ) -> SendResult:
         try:
-            code, reply = smtp.rcpt(message.recipient)
+            code, reply = envelope_command(smtp, "rcpt", message.recipient)
             if code not in (250, 251):
                 return self._refused(message, code, reply, "RCPT TO")
             code, reply = send_data(smtp, raw)

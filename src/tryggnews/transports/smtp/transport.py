@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tryggnews.errors import ConfigError, TransportError
-from tryggnews.transports.base import OutgoingMessage, ResultCallback, SendResult
+from tryggnews.transports.base import MessageForm, OutgoingMessage, ResultCallback, SendResult
 from tryggnews.transports.dkim import DkimSigner
 from tryggnews.transports.errors import TransportStoppedError
 from tryggnews.transports.smtp.lane import Lane
@@ -38,6 +38,7 @@ from tryggnews.transports.smtp.protocol import (
     to_bytes,
     to_crlf,
     to_text,
+    to_wire,
 )
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,12 @@ class SmtpTransport:
         self._signed_ahead = False
 
     # --- the Transport protocol ------------------------------------------------------
+
+    @property
+    def message_form(self) -> MessageForm:
+        """Ready for DATA when nothing is left to do to the bytes; CRLF when DKIM signs
+        them first (the signature covers the message before dot-stuffing)."""
+        return MessageForm.CRLF if self.dkim is not None else MessageForm.WIRE
 
     def check(self) -> None:
         """Connect and log in once, so a wrong host, port, certificate or password
@@ -165,10 +172,13 @@ class SmtpTransport:
 
     def _sign_ahead(self, batch: Sequence[OutgoingMessage]) -> Iterator[OutgoingMessage]:
         """The batch with each message CRLF and DKIM-signed by the signer's helper
-        process, which works ahead of the lanes; ``prepare`` then leaves it as it is."""
+        process, which works ahead of the lanes; ``prepare`` then only dot-stuffs it."""
         assert self.dkim is not None
-        signed = self.dkim.sign_all(to_crlf(message.raw) for message in batch)
-        return (dataclasses.replace(m, raw=raw) for m, raw in zip(batch, signed, strict=True))
+        signed = self.dkim.sign_all(_crlf(message) for message in batch)
+        return (
+            dataclasses.replace(m, raw=raw, form=MessageForm.CRLF)
+            for m, raw in zip(batch, signed, strict=True)
+        )
 
     # --- used by the lanes -----------------------------------------------------------
 
@@ -180,15 +190,24 @@ class SmtpTransport:
         with self._pull:
             self._partial += results
 
-    def prepare(self, raw: bytes) -> bytes:
+    def prepare(self, message: OutgoingMessage) -> bytes:
+        """The bytes to send after DATA (``to_wire``'s form), signed if DKIM is on."""
+        if message.form == MessageForm.WIRE:
+            if self.dkim is not None:
+                # The signature covers the message before dot-stuffing; the sender asks
+                # ``message_form`` and never builds this form for a signing transport.
+                raise ValueError("a message in the wire form cannot be DKIM-signed")
+            return message.raw
         if self._signed_ahead:
-            return raw  # already CRLF and signed (``_sign_ahead``)
-        raw = to_crlf(raw)
-        return self.dkim.sign(raw) if self.dkim is not None else raw
+            return to_wire(message.raw)  # already CRLF and signed (``_sign_ahead``)
+        raw = _crlf(message)
+        return to_wire(self.dkim.sign(raw) if self.dkim is not None else raw)
 
     @staticmethod
-    def mail_options(smtp: smtplib.SMTP, raw: bytes) -> list[str]:
-        return [f"SIZE={len(raw)}"] if smtp.has_extn("size") else []
+    def mail_options(smtp: smtplib.SMTP, raw: bytes) -> str:
+        """MAIL FROM's parameters: the size, where the server takes it (an estimate:
+        ``raw`` is the dot-stuffed wire form, a few bytes more than the message)."""
+        return f" SIZE={len(raw)}" if smtp.does_esmtp and "size" in smtp.esmtp_features else ""
 
     def connect(self) -> smtplib.SMTP:
         """A new connection: TLS as configured, EHLO, AUTH only once encrypted."""
@@ -252,3 +271,7 @@ class SmtpTransport:
             f"cannot connect to the mail server {where} ({exc}): check TRYGGNEWS_SMTP_HOST "
             "and TRYGGNEWS_SMTP_PORT"
         )
+
+
+def _crlf(message: OutgoingMessage) -> bytes:
+    return message.raw if message.form == MessageForm.CRLF else to_crlf(message.raw)

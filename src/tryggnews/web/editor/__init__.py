@@ -15,14 +15,22 @@ from flask import Blueprint
 
 from tryggnews.render.dates import format_day, format_long, format_moment, format_range
 from tryggnews.web.editor import (
+    archive_admin,
     audit_log,
     auth,
     blocks,
     dashboard,
+    followup,
     issues,
     media,
     preview,
+    promise,
     scheduling,
+    subscriber_actions,
+    subscriber_import,
+    subscribers,
+    suppressions,
+    translations,
     users,
 )
 from tryggnews.web.editor.forms import register_error_pages
@@ -45,7 +53,25 @@ editor_blueprint.add_app_template_filter(format_day, "sv_day")
 editor_blueprint.add_app_template_filter(format_long, "sv_long")
 editor_blueprint.add_app_template_filter(format_range, "sv_range")
 
-for part in (auth, dashboard, blocks, issues, preview, scheduling, audit_log, users, media):
+for part in (
+    auth,
+    dashboard,
+    blocks,
+    issues,
+    preview,
+    scheduling,
+    audit_log,
+    users,
+    media,
+    archive_admin,
+    subscribers,
+    subscriber_actions,
+    subscriber_import,
+    suppressions,
+    promise,
+    followup,
+    translations,
+):
     editor_blueprint.register_blueprint(part.bp)
 
 __all__ = ["editor_blueprint"]

@@ -22,7 +22,16 @@ bp = Blueprint("audit", __name__, url_prefix="/redaktion/logg")
 bp.before_request(require_admin)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PAGE_SIZE = 200
-OBJECT_TYPES = {"issue": "Utskick", "block": "Block", "user": "Användare", "media": "Bild"}
+OBJECT_TYPES = {
+    "issue": "Utskick",
+    "block": "Block",
+    "user": "Användare",
+    "media": "Bild",
+    "subscriber": "Prenumerant",
+    "import": "Import",
+    "suppression": "Spärr",
+    "commitment": "Åtagande i löftet",
+}
 
 
 def _day(name: str) -> date | None:

@@ -17,10 +17,11 @@ from tryggnews.content.vocabulary_usage import key_usage
 from tryggnews.db.models import DeliveryStatus, Issue, IssueStatus, SubscriberStatus
 from tryggnews.delivery.ledger import ledger_counts
 from tryggnews.planning.calendar import Activity, activities_between
-from tryggnews.planning.plan import YearStatus, plan_status
+from tryggnews.planning.plan import YearStatus, next_planned_issue, plan_status
 from tryggnews.planning.schedule import PlannedIssue
-from tryggnews.web.editor.guard import db, now
+from tryggnews.web.editor.guard import current_user, db, now
 from tryggnews.web.editor.services import services
+from tryggnews.web.editor.waiting import waiting_for_organisation
 
 bp = Blueprint("dashboard", __name__, url_prefix="/redaktion")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -64,10 +65,12 @@ def index() -> str:
     session = db()
     moment = now()
     today = moment.astimezone(STOCKHOLM).date()
-    year = request.args.get("ar", type=int) or today.year
     schedule = services().schedule()
     all_issues = list_issues(session)
     sent_keys = {i.key for i in all_issues if i.status is IssueStatus.SENT}
+    # Opens on the year of the next planned issue: in December that is next year.
+    upcoming = next_planned_issue(schedule, moment, sent_keys=sent_keys) if schedule else None
+    year = request.args.get("ar", type=int) or (upcoming.year if upcoming else today.year)
     approved_keys = {i.key for i in all_issues if i.status in SENDABLE}
     issues = [i for i in all_issues if i.year == year]
     approved = approvals_summary(session, issues)
@@ -92,6 +95,9 @@ def index() -> str:
         activities=activities,
         last_send=_last_send(session),
         audiences=_subscribers_by_audience(session, services().vocabulary.audiences),
+        waiting=waiting_for_organisation(session, schedule, current_user().organisation_key, today),
+        organisation_name=current_user().organisation.name,
+        existing_keys={i.key for i in all_issues},
     )
 
 

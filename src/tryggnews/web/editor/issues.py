@@ -19,7 +19,7 @@ from tryggnews.content.approvals import (
 )
 from tryggnews.content.issues import issue_blocks, list_issues
 from tryggnews.content.organisations import BLOCK_OWNERS, SIGNING_ORGANISATIONS
-from tryggnews.db.models import Block, Issue, UserRole
+from tryggnews.db.models import Block, Issue, IssueStatus, UserRole
 from tryggnews.editors.blocks import can_edit_block
 from tryggnews.editors.issue_edits import (
     create_from_plan,
@@ -30,12 +30,16 @@ from tryggnews.editors.issue_edits import (
 )
 from tryggnews.editors.mail import withdrawn_notice
 from tryggnews.errors import NotFoundError, ValidationError
+from tryggnews.followup.html import figures_html
 from tryggnews.web.editor.forms import form_int, problems_of, send_and_report
 from tryggnews.web.editor.guard import current_user, db, now
 from tryggnews.web.editor.services import services
+from tryggnews.web.editor.translations import issue_translation_gaps
 
 bp = Blueprint("issues", __name__, url_prefix="/redaktion/utskick")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# Issues whose ledger has rows: their page shows the figures so far.
+WITH_FIGURES = (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT)
 
 
 def load_issue(key: str) -> Issue:
@@ -117,6 +121,10 @@ def show(key: str) -> str:
         is_admin=user.role is UserRole.ADMIN,
         send_at_value=send_at.strftime("%Y-%m-%dT%H:%M") if send_at else "",
         send_at=send_at,
+        figures=figures_html(session, issue) if issue.status in WITH_FIGURES else None,
+        translation_gaps=issue_translation_gaps(session, issue),
+        translation_languages=[k for k in services().vocabulary.languages if k != "sv"],
+        language_labels=services().vocabulary.languages,
     )
 
 
@@ -205,6 +213,7 @@ def approve_issue(key: str) -> Response:
         organisation=organisation,
         expected_version=_version(),
         now=now(),
+        min_blocks=services().publisher().promise.min_blocks,
     )
     session.commit()
     session.refresh(issue)

@@ -28,9 +28,11 @@ bp = Blueprint("preview", __name__, url_prefix="/redaktion/utskick")
 WIDTHS = {"600": "Dator (600 px)", "375": "Mobil (375 px)"}
 EVERYONE = "alla"
 # The email in the iframe: its own inline styles and images, nothing else, no script.
+# Same-origin (but never scripts) so the workspace page can measure its height and
+# show the whole message without a scroll bar inside the frame (static/editor.js).
 MESSAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; "
-    "frame-ancestors 'self'; sandbox"
+    "frame-ancestors 'self'; sandbox allow-same-origin"
 )
 TEST_UNBUILDABLE = (
     "Testmeddelandet kunde inte byggas: ett värde går inte att sätta i e-postens huvud. "

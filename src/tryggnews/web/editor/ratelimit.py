@@ -1,71 +1,53 @@
-"""Sliding windows of login attempts, in this process's memory.
+"""Sliding windows of login attempts, shared by every web process through the database.
 
 Two are kept (see ``services``): every attempt per client address, which stops one
 client from trying many accounts; and failures per (typed address, client), which
 stops one client from guessing one password and decides whether the account lock
-(in the database) applies to it. Keyed by the address typed, not by the account, so
-known and unknown addresses are throttled alike. Kept in memory: the editors' app
-runs as one process, and a restart forgetting the window is harmless next to the
-account lock.
+(in the database too) applies to it. Keyed by the address typed, not by the
+account, so known and unknown addresses are throttled alike. The counters are in
+``db/counters.py`` (keys stored only as keyed hashes), so several ``serve``
+processes or hosts throttle together instead of each allowing the limit.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from tryggnews.clock import Clock
+from tryggnews.db.counters import SharedCounters, Window
 
 
 class AttemptLimiter:
     """At most ``limit`` attempts per key within ``window``."""
 
-    def __init__(self, clock: Clock, *, limit: int, window: timedelta) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        counters: SharedCounters,
+        *,
+        scope: str,
+        limit: int,
+        window: timedelta,
+    ) -> None:
         self._clock = clock
-        self._limit = limit
-        self._window = window
-        self._attempts: dict[str, deque[datetime]] = {}
-        self._lock = threading.Lock()
+        self._counters = counters
+        self._window = Window(scope, limit, window.total_seconds())
 
     def allow(self, key: str) -> bool:
         """Count an attempt for ``key``; False when it is over the limit."""
-        with self._lock:
-            attempts = self._recent(key)
-            if len(attempts) >= self._limit:
-                return False
-            self._add(key)
-            return True
+        return self._counters.try_add(key, self._clock.now(), [self._window]) == 0
 
     def count(self, key: str) -> int:
         """How many attempts ``key`` has within the window (counts none)."""
-        with self._lock:
-            return len(self._recent(key))
+        return self._counters.used(key, self._clock.now(), self._window)
 
     def over(self, key: str) -> bool:
         """True when ``key`` has used up its attempts (counts none)."""
-        return self.count(key) >= self._limit
+        return self.count(key) >= self._window.limit
 
     def note(self, key: str) -> None:
         """Count one attempt for ``key`` whatever the limit (a failure that happened)."""
-        with self._lock:
-            self._recent(key)
-            self._add(key)
+        self._counters.add(key, self._clock.now(), self._window)
 
     def forget(self, key: str) -> None:
-        with self._lock:
-            self._attempts.pop(key, None)
-
-    def _recent(self, key: str) -> deque[datetime]:
-        now = self._clock.now()
-        attempts = self._attempts.setdefault(key, deque())
-        while attempts and attempts[0] <= now - self._window:
-            attempts.popleft()
-        return attempts
-
-    def _add(self, key: str) -> None:
-        self._attempts[key].append(self._clock.now())
-        if len(self._attempts) > 10_000:
-            # Never grow without bound: forget keys whose window has passed.
-            for stale in [k for k, v in self._attempts.items() if not v]:
-                del self._attempts[stale]
+        self._counters.forget(key, self._window)

@@ -31,12 +31,21 @@ class EditorServices:
         context = web_context()
         self.settings = context.settings
         self.vocabulary = context.vocabulary
+        counters = wiring.shared_counters(context.session_factory, context.settings)
         self.login_limiter = AttemptLimiter(
-            context.clock, limit=LOGIN_ATTEMPTS_PER_ADDRESS, window=LOGIN_WINDOW
+            context.clock,
+            counters,
+            scope="login-client",
+            limit=LOGIN_ATTEMPTS_PER_ADDRESS,
+            window=LOGIN_WINDOW,
         )
         # Failures per (typed address, client): the same number as the account lock.
         self.login_failures = AttemptLimiter(
-            context.clock, limit=MAX_FAILED_LOGINS, window=timedelta(minutes=LOCK_MINUTES)
+            context.clock,
+            counters,
+            scope="login-failures",
+            limit=MAX_FAILED_LOGINS,
+            window=timedelta(minutes=LOCK_MINUTES),
         )
         self._lock = threading.Lock()
         self._publisher: Publisher | None = None
@@ -70,7 +79,7 @@ class EditorServices:
         if refused:  # not rendered: a NUL stops the MJML parser
             return refused
         spec = publisher.planner(blocks).variant_for(list(self.vocabulary.audiences), ())
-        return publisher.lint(publisher.render(issue_view(issue), [spec]), blocks)
+        return publisher.lint(publisher.render(publisher.view(issue), [spec]), blocks)
 
     def schedule(self) -> Schedule | None:
         return self.publisher().schedule

@@ -11,12 +11,32 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from tryggnews.errors import TokenError
-from tryggnews.web.public import about, archive, calendar, preferences, signup, unsubscribe
+from tryggnews.web.public import (
+    about,
+    archive,
+    calendar,
+    followup,
+    fragments,
+    preferences,
+    shared_pages,
+    signup,
+    unsubscribe,
+)
 from tryggnews.web.public.labels import template_helpers
 from tryggnews.web.public.links import bad_link
 from tryggnews.web.public.state import set_up
 
-PAGES = (signup, preferences, unsubscribe, about, archive, calendar)
+PAGES = (
+    signup,
+    preferences,
+    unsubscribe,
+    about,
+    archive,
+    calendar,
+    followup,
+    fragments,
+    shared_pages,
+)
 
 
 def keep_private(response: Response) -> Response:

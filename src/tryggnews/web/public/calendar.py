@@ -16,11 +16,15 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from tryggnews.errors import ScheduleError
+from tryggnews.i18n import SOURCE_LANGUAGE, format_plain_date
+from tryggnews.i18n import format_long as format_long_in
+from tryggnews.i18n import format_range as format_range_in
 from tryggnews.planning.calendar import Activity
 from tryggnews.planning.public_ics import find_public_activity, public_activities, public_ics
 from tryggnews.planning.schedule import Schedule, load_schedule
 from tryggnews.render.dates import format_date, format_long, format_range
 from tryggnews.web.context import web_context
+from tryggnews.web.i18n import current_language
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 # The page shows one year; ?ar= may pick the one before or after (anything else is ignored).
@@ -51,8 +55,26 @@ def _this_year(schedule: Schedule) -> int:
     return web_context().clock.now().astimezone(schedule.tz).year
 
 
-def _when(activity: Activity) -> str:
+def _when_in(activity: Activity, lang: str) -> str:
+    """``_when`` in another language than Swedish, with Babel: en ``"Wednesday, 28 April
+    2027 18:00–20:00"``."""
+    if activity.end is None:
+        text = format_long_in(activity.start, lang)
+    else:
+        text = format_range_in(activity.start, activity.end, lang)
+        if activity.end.year == activity.start.year:
+            text += f" {activity.end.year}"
+    if activity.start_time is not None:
+        text += f" {activity.start_time:%H:%M}"
+        if activity.end_time is not None:
+            text += f"–{activity.end_time:%H:%M}"
+    return text
+
+
+def _when(activity: Activity, lang: str = SOURCE_LANGUAGE) -> str:
     """``"onsdag 28 april 2027 kl. 18.00–20.00"``, ``"22–28 november 2027"``."""
+    if lang != SOURCE_LANGUAGE:
+        return _when_in(activity, lang)
     if activity.end is None:
         text = format_long(activity.start)
     elif activity.end.year != activity.start.year:
@@ -75,14 +97,18 @@ def calendar_page() -> str:
         year = int(chosen)
     activities = public_activities(schedule, [year])
     today = web_context().clock.now().astimezone(schedule.tz).date()
+    lang = current_language()
+    revised = schedule.revised_at.astimezone(schedule.tz).date()
     return render_template(
         "public/calendar.html",
         year=year,
         other_years=[y for y in range(this_year - 1, this_year + 2) if y != year],
-        activities=[(activity, _when(activity)) for activity in activities],
+        activities=[(activity, _when(activity, lang)) for activity in activities],
         today=today,
         feed_url=url_for("public.calendar_feed"),
-        updated=format_date(schedule.revised_at.astimezone(schedule.tz).date()),
+        updated=(
+            format_date(revised) if lang == SOURCE_LANGUAGE else format_plain_date(revised, lang)
+        ),
     )
 
 

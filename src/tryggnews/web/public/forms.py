@@ -25,32 +25,41 @@ from wtforms.validators import StopValidation, ValidationError
 
 from tryggnews.content.vocabulary import DEFAULT_LANGUAGE, Vocabulary
 from tryggnews.errors import ValidationError as AddressError
+from tryggnews.i18n import N_
 from tryggnews.subscribers.emails import normalise_email
 from tryggnews.subscribers.lifecycle import Choices
 from tryggnews.subscribers.texts import ConsentText, text_by_version
 from tryggnews.web.context import web_context
+from tryggnews.web.i18n import gettext as _
+from tryggnews.web.i18n import lazy_gettext
 
 # RFC 5321 caps a forward path at 256 octets including "<>": 254 for the address.
 MAX_EMAIL_CHARS = 254
 # How far ahead a pause may reach.
 MAX_PAUSE = timedelta(days=366)
-BAD_CHOICE = "Ett av valen finns inte i listan. Ladda om sidan och välj igen."
+# Translated where it is raised (the message id is extracted through N_).
+BAD_CHOICE = N_("Ett av valen finns inte i listan. Ladda om sidan och välj igen.")
 
 
 def _email(form: FlaskForm, field: Field) -> None:
     value = (field.data or "").strip()
     if not value:
-        raise StopValidation("Skriv din e-postadress.")
+        raise StopValidation(_("Skriv din e-postadress."))
     if len(value) > MAX_EMAIL_CHARS:
         raise StopValidation(
-            f"E-postadressen är för lång. Den får vara högst {MAX_EMAIL_CHARS} tecken."
+            _(
+                "E-postadressen är för lång. Den får vara högst %(count)s tecken.",
+                count=MAX_EMAIL_CHARS,
+            )
         )
     try:
         normalise_email(value)
     except AddressError:
         raise StopValidation(
-            "Skriv en giltig e-postadress, till exempel namn@exempel.se. "
-            "Delen före @ får inte innehålla å, ä eller ö."
+            _(
+                "Skriv en giltig e-postadress, till exempel namn@exempel.se. "
+                "Delen före @ får inte innehålla å, ä eller ö."
+            )
         ) from None
 
 
@@ -70,7 +79,7 @@ class _Keys(Field):  # type: ignore[misc]  # wtforms has no type hints
 
     def pre_validate(self, form: FlaskForm) -> None:
         if any(value not in self.options for value in self.data or ()):
-            raise StopValidation(BAD_CHOICE)
+            raise StopValidation(_(BAD_CHOICE))
 
 
 class _Key(Field):  # type: ignore[misc]  # wtforms has no type hints
@@ -85,44 +94,63 @@ class _Key(Field):  # type: ignore[misc]  # wtforms has no type hints
 
     def pre_validate(self, form: FlaskForm) -> None:
         if self.data not in self.options:
-            raise StopValidation("Välj ett av alternativen.")
+            raise StopValidation(_("Välj ett av alternativen."))
 
 
 def _at_least_one_audience(form: FlaskForm, field: Field) -> None:
     if not field.data:
-        raise StopValidation("Välj minst en grupp som passar dig. Passar ingen, välj Övriga.")
+        raise StopValidation(_("Välj minst en grupp som passar dig. Passar ingen, välj Övriga."))
 
 
 class ChoicesFields(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
     """Audiences, topics and language: the choices of the sign-up and preference forms."""
 
-    audiences = _Keys("Vem är du?", validators=[_at_least_one_audience])
-    topics = _Keys("Ämnen")
-    language = _Key("Språk", default=DEFAULT_LANGUAGE)
+    audiences = _Keys(lazy_gettext("Vem är du?"), validators=[_at_least_one_audience])
+    topics = _Keys(lazy_gettext("Ämnen"))
+    language = _Key(lazy_gettext("Språk"), default=DEFAULT_LANGUAGE)
 
     def __init__(self, *args: Any, vocabulary: Vocabulary, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.vocabulary = vocabulary
         self.audiences.options = vocabulary.audiences
         self.topics.options = vocabulary.topics
         self.language.options = vocabulary.languages
 
+    def address(self) -> str:
+        """The address the choices are for (staff audiences accept some domains only)."""
+        return ""
+
+    def validate_audiences(self, field: Field) -> None:
+        address = self.address()
+        refusal = self.vocabulary.refusal(field.data or (), address) if address else None
+        if refusal:
+            raise ValidationError(refusal)
+
 
 class SignUpForm(ChoicesFields):
-    email = StringField("E-postadress", validators=[_email])
+    email = StringField(lazy_gettext("E-postadress"), validators=[_email])
+
+    def address(self) -> str:
+        return str(self.email.data or "").strip()
 
 
 class PreferencesForm(ChoicesFields):
-    pass
+    def __init__(self, *args: Any, email: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owner_email = email
+
+    def address(self) -> str:
+        return self.owner_email
 
 
 class LinkRequestForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
-    email = StringField("E-postadress", validators=[_email])
+    email = StringField(lazy_gettext("E-postadress"), validators=[_email])
 
 
 class PauseForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
     """Pause until a date, inclusive; ``today`` is set by the view from the app's clock."""
 
-    until = StringField("Pausa till och med")
+    until = StringField(lazy_gettext("Pausa till och med"))
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,24 +160,28 @@ class PauseForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
     def validate_until(self, field: Field) -> None:
         raw = (field.data or "").strip()
         if not raw:
-            raise ValidationError("Välj ett datum.")
+            raise ValidationError(_("Välj ett datum."))
         try:
             chosen = date.fromisoformat(raw) if len(raw) == 10 else None
         except ValueError:
             chosen = None
         if chosen is None:
-            raise ValidationError("Skriv datumet som år-månad-dag, till exempel 2027-08-15.")
+            raise ValidationError(_("Skriv datumet som år-månad-dag, till exempel 2027-08-15."))
         if chosen < self.today:
-            raise ValidationError("Välj ett datum från och med i dag.")
+            raise ValidationError(_("Välj ett datum från och med i dag."))
         if chosen > self.today + MAX_PAUSE:
-            raise ValidationError("Du kan pausa i högst ett år. Välj ett tidigare datum.")
+            raise ValidationError(_("Du kan pausa i högst ett år. Välj ett tidigare datum."))
         self.until_date = chosen
 
 
 def read_choices(form: ChoicesFields) -> Choices:
     """The validated form's choices (the form already refused unknown keys)."""
     return Choices.checked(
-        web_context().vocabulary, form.audiences.data, form.topics.data, form.language.data or ""
+        web_context().vocabulary,
+        form.audiences.data,
+        form.topics.data,
+        form.language.data or "",
+        email=form.address(),
     )
 
 

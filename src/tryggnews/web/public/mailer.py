@@ -18,6 +18,7 @@ import logging
 import queue
 import threading
 
+from tryggnews.subscribers.emails import mask_addresses
 from tryggnews.subscribers.notices import Notice
 from tryggnews.transports.base import OutgoingMessage, SendStatus, Transport
 
@@ -88,5 +89,5 @@ class BackgroundMailer:
                     "notice %s not accepted: %s %s",
                     notice.message_id,
                     result.status,
-                    result.detail,
+                    mask_addresses(result.detail),
                 )

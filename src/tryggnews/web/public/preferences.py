@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from tryggnews.db.models import Subscriber, SubscriberStatus
-from tryggnews.render.dates import format_date
+from tryggnews.followup.origin import latest_issue_origin
 from tryggnews.subscribers.gdpr import erase, export_person
 from tryggnews.subscribers.lifecycle import (
     Choices,
@@ -30,10 +30,15 @@ from tryggnews.subscribers.lifecycle import (
 from tryggnews.subscribers.texts import current_text
 from tryggnews.subscribers.tokens import TokenPurpose
 from tryggnews.web.context import web_context
+from tryggnews.web.i18n import current_language, local_date, use_language
+from tryggnews.web.i18n import gettext as _
 from tryggnews.web.public.forms import PauseForm, PreferencesForm, read_choices, text_shown
 from tryggnews.web.public.labels import LOCAL
-from tryggnews.web.public.links import load_subscriber
+from tryggnews.web.public.links import load_subscriber, view_subscriber
 from tryggnews.web.public.state import actor
+from tryggnews.web.public.stored import stored_for_page
+
+DISPLAY_ONLY = {"csrf": False}
 
 
 def register(bp: Blueprint) -> None:
@@ -59,18 +64,21 @@ def _preferences_page(
     context = web_context()
     now = context.clock.now()
     today = now.astimezone(LOCAL).date()
+    # Forms only shown are built without their own CSRF token: the template prints the
+    # session's token (f.csrf()) and CSRFProtect checks every POST; signing one per form
+    # on every view was a measurable part of the page (docs/performance.md).
     if form is None:
         form = PreferencesForm(
-            data=Choices.of(subscriber).as_dict(), formdata=None, vocabulary=context.vocabulary
+            data=Choices.of(subscriber).as_dict(),
+            formdata=None,
+            vocabulary=context.vocabulary,
+            email=subscriber.email,
+            meta=DISPLAY_ONLY,
         )
     if pause_form is None:
-        pause_form = PauseForm(today=today, formdata=None)
-    stored = export_person(
-        session,
-        email_key=subscriber.email_key,
-        secret_key=context.settings.require_secret_key(),
-        now=now,
-    )
+        pause_form = PauseForm(today=today, formdata=None, meta=DISPLAY_ONLY)
+    # Only what the page shows; the full export runs when the person asks for the file.
+    stored = stored_for_page(session, subscriber)
     paused_through = None
     if subscriber.paused_until is not None and subscriber.paused_until > now:
         paused_through = (subscriber.paused_until.astimezone(LOCAL) - timedelta(days=1)).date()
@@ -84,14 +92,14 @@ def _preferences_page(
         paused=is_paused(subscriber, now),
         paused_through=paused_through,
         today=today,
-        text=current_text(context.settings.legal_basis),
+        text=current_text(context.settings.legal_basis, current_language()),
     )
     return page, status
 
 
 def preferences(token: str) -> tuple[str, int]:
     with web_context().session_factory() as session:
-        subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+        subscriber = view_subscriber(session, TokenPurpose.MANAGE, token)
         return _preferences_page(session, subscriber, token)
 
 
@@ -100,11 +108,15 @@ def save_preferences(token: str) -> BaseResponse | tuple[str, int]:
     by = actor("link")
     with web_context().session_factory.begin() as session:
         subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+        form.owner_email = subscriber.email  # staff audiences accept some domains only
         if not form.validate():
             return _preferences_page(session, subscriber, token, form=form, status=422)
         choices = read_choices(form)
         changed = change_preferences(session, subscriber, choices, by=by)
-    flash("Dina val är sparade." if changed else "Inget ändrades: dina val var redan de här.", "ok")
+    # The language just chosen is the page's from now on: the message already speaks it.
+    use_language(choices.language)
+    saved = _("Dina val är sparade.")
+    flash(saved if changed else _("Inget ändrades: dina val var redan de här."), "ok")
     return redirect(url_for("public.preferences", token=token), code=303)
 
 
@@ -114,14 +126,14 @@ def pause_page(token: str) -> BaseResponse | tuple[str, int]:
     with web_context().session_factory.begin() as session:
         subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
         if subscriber.status is not SubscriberStatus.ACTIVE:
-            flash("Bara en aktiv prenumeration kan pausas.", "error")
+            flash(_("Bara en aktiv prenumeration kan pausas."), "error")
             return redirect(url_for("public.preferences", token=token), code=303)
         if not form.validate() or form.until_date is None:
             return _preferences_page(session, subscriber, token, pause_form=form, status=422)
         # "Till och med" the chosen day: sending resumes at the start of the next one.
         until = datetime.combine(form.until_date + timedelta(days=1), time(0), tzinfo=LOCAL)
         pause(session, subscriber, until, by=by)
-    flash(f"Utskicken är pausade till och med {format_date(form.until_date)}.", "ok")
+    flash(_("Utskicken är pausade till och med %(day)s.", day=local_date(form.until_date)), "ok")
     return redirect(url_for("public.preferences", token=token), code=303)
 
 
@@ -129,28 +141,30 @@ def resume_page(token: str) -> BaseResponse:
     by = actor("link")
     with web_context().session_factory.begin() as session:
         resume(session, load_subscriber(session, TokenPurpose.MANAGE, token), by=by)
-    flash("Pausen är avslutad. Du får nästa nyhetsbrev.", "ok")
+    flash(_("Pausen är avslutad. Du får nästa nyhetsbrev."), "ok")
     return redirect(url_for("public.preferences", token=token), code=303)
 
 
 def unsubscribe_all(token: str) -> BaseResponse:
     by = actor("link")
     with web_context().session_factory.begin() as session:
-        unsubscribe(session, load_subscriber(session, TokenPurpose.MANAGE, token), by=by)
-    flash("Din prenumeration är avslutad. Du får inga fler nyhetsbrev.", "ok")
+        subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
+        origin = latest_issue_origin(session, subscriber.id)
+        unsubscribe(session, subscriber, by=by, details=origin)
+    flash(_("Din prenumeration är avslutad. Du får inga fler nyhetsbrev."), "ok")
     return redirect(url_for("public.preferences", token=token), code=303)
 
 
 def resubscribe_page(token: str) -> BaseResponse | str:
     by = actor("link")
-    text = text_shown(current_text(web_context().settings.legal_basis))
+    text = text_shown(current_text(web_context().settings.legal_basis, current_language()))
     with web_context().session_factory.begin() as session:
         result = resubscribe(
             session, load_subscriber(session, TokenPurpose.MANAGE, token), text=text, by=by
         )
     if result is ConfirmResult.BLOCKED:
         return render_template("public/blocked.html")
-    flash("Välkommen tillbaka! Du får nyhetsbrevet igen.", "ok")
+    flash(_("Välkommen tillbaka! Du får nyhetsbrevet igen."), "ok")
     return redirect(url_for("public.preferences", token=token), code=303)
 
 

@@ -36,9 +36,11 @@ from tryggnews.subscribers.suppression import address_hash, is_suppressed
 from tryggnews.subscribers.texts import ConsentText, current_text
 from tryggnews.subscribers.tokens import TokenPurpose
 from tryggnews.web.context import csrf, web_context
+from tryggnews.web.i18n import current_language
 from tryggnews.web.public.embedding import embeddable, posted_from_trusted_origin
 from tryggnews.web.public.forms import LinkRequestForm, SignUpForm, read_choices, text_shown
 from tryggnews.web.public.links import load_subscriber, make_manage_url
+from tryggnews.web.public.shared_pages import shared_page
 from tryggnews.web.public.state import actor, public_state
 
 T = TypeVar("T")
@@ -104,6 +106,7 @@ def _send_confirmation(recipient: Recipient) -> None:
             to=recipient.email,
             confirm_url=_external("public.confirm_page", token=token),
             now=context.clock.now(),
+            language=recipient.language,
         )
     )
 
@@ -124,6 +127,7 @@ def _send_link(recipient: Recipient) -> None:
                 token=signer.unsubscribe_token(recipient.subscriber_id, recipient.token_salt),
             ),
             now=context.clock.now(),
+            language=recipient.language,
         )
     )
 
@@ -140,10 +144,14 @@ def index() -> BaseResponse:
 
 
 def sign_up_page() -> BaseResponse | tuple[str, int]:
-    text = current_text(web_context().settings.legal_basis)
+    # The consent text in the page's language: its own version and hash go to the ledger.
+    text = current_text(web_context().settings.legal_basis, current_language())
+    if request.method == "GET":  # the same page for every visitor but its CSRF token
+        return shared_page(
+            "public/sign_up.html",
+            lambda: {"form": SignUpForm(vocabulary=web_context().vocabulary), "text": text},
+        ), 200
     form = SignUpForm(vocabulary=web_context().vocabulary)
-    if request.method == "GET":
-        return _render_form("public/sign_up.html", 200, form=form, text=text)
     if posted_from_trusted_origin():
         g.csrf_valid = True  # the Origin stands in for the token (see embedding.py)
     else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask.sansio.blueprints import BlueprintSetupState
 
+from tryggnews import wiring
 from tryggnews.subscribers.lifecycle import Actor
 from tryggnews.subscribers.notices import NoticeSettings
 from tryggnews.web.context import EXTENSION, WebContext, web_context
@@ -34,7 +35,9 @@ class PublicState:
 def set_up(state: BlueprintSetupState) -> None:
     context: WebContext = state.app.extensions[EXTENSION]
     state.app.extensions[STATE_EXTENSION] = PublicState(
-        limits=PublicLimits(context.clock),
+        limits=PublicLimits(
+            context.clock, wiring.shared_counters(context.session_factory, context.settings)
+        ),
         mailer=BackgroundMailer(context.transport, state.app.logger),
         notices=NoticeSettings.from_settings(context.settings),
     )

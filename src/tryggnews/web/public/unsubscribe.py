@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from tryggnews.db.models import SubscriberStatus
+from tryggnews.followup.origin import latest_issue_origin
 from tryggnews.subscribers.lifecycle import unsubscribe
 from tryggnews.subscribers.tokens import TokenPurpose
 from tryggnews.web.context import csrf, web_context
@@ -39,14 +40,20 @@ def unsubscribe_page(token: str) -> str:
             return render_template(
                 "public/unsubscribed.html", already=True, manage_url=make_manage_url(subscriber)
             )
-        return render_template("public/unsubscribe.html", token=token, email=subscriber.email)
+        return render_template(
+            "public/unsubscribe.html",
+            token=token,
+            email=subscriber.email,
+            manage_url=make_manage_url(subscriber),
+        )
 
 
 def unsubscribe_button(token: str) -> str:
     by = actor("link")
     with web_context().session_factory.begin() as session:
         subscriber = load_subscriber(session, TokenPurpose.UNSUBSCRIBE, token)
-        unsubscribe(session, subscriber, by=by)
+        origin = latest_issue_origin(session, subscriber.id)
+        unsubscribe(session, subscriber, by=by, details=origin)
         manage_url = make_manage_url(subscriber)
     return render_template("public/unsubscribed.html", already=False, manage_url=manage_url)
 
@@ -61,7 +68,9 @@ def one_click_unsubscribe(token: str) -> tuple[str, int]:
         return render_template("public/link_invalid.html", reason="not-one-click"), 400
     by = actor("one-click")
     with web_context().session_factory.begin() as session:
-        unsubscribe(session, load_subscriber(session, TokenPurpose.UNSUBSCRIBE, token), by=by)
+        subscriber = load_subscriber(session, TokenPurpose.UNSUBSCRIBE, token)
+        origin = latest_issue_origin(session, subscriber.id)
+        unsubscribe(session, subscriber, by=by, details=origin)
     return render_template("public/unsubscribed.html", already=False, manage_url=None), 200
 
 
