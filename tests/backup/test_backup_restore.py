@@ -131,7 +131,7 @@ def no_core_tables(tmp_path: Path) -> Path:
     path = tmp_path / "half.sqlite"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-        db.execute("INSERT INTO alembic_version VALUES ('0013')")
+        db.execute("INSERT INTO alembic_version VALUES ('0012')")
     return path
 
 

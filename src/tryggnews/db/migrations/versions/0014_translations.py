@@ -6,7 +6,7 @@ with the digest of the Swedish text it was made from), ``blocks.language_policy`
 ``issue_variants.language`` (existing variants were Swedish).
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0012
 Create Date: 2026-12-07 00:10:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import tryggnews.db.models
 
 revision = "0014"
-down_revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
