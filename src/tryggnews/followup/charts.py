@@ -82,8 +82,14 @@ def bar_chart(
         no_data_text="Inga uppgifter",
         x_label_rotation=0 if len(labels) <= 6 else 30,
     )
-    chart.title = title
+    # No drawn title: the page's heading and the table's caption say it, and the SVG keeps
+    # it as <title> for screen readers (a drawn one was clipped at the report's font size).
     chart.x_labels = list(labels)
+    # Counts: whole numbers on the axis, about five steps.
+    top = max((v for _, values in series for v in values), default=0)
+    if top > 0:
+        step = max(1, -(-top // 5))
+        chart.y_labels = list(range(0, top + step, step))
     for name, values in series:
         chart.add(name, list(values))
     description = _describe(title, labels, series)
