@@ -145,8 +145,10 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
     with pytest.raises(ConfigError) as caught:
         load_vocabulary(write(tmp_path, text))
     lines = str(caught.value).splitlines()
-    assert len(lines) == 2
+    # The renamed key also orphans its label in each [translations.<lang>.audiences].
+    assert len(lines) == 5
     assert "Senior" in lines[0] and "en must be a non-empty text" in lines[1]
+    assert all('audience "senior" is not declared in [audiences]' in line for line in lines[2:])
 
 
 @pytest.mark.parametrize("section", ["audiences", "topics", "languages"])

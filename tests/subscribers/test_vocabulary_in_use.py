@@ -24,9 +24,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = REPO_ROOT / "audiences.toml"
 SAMPLE = REPO_ROOT / "subscribers" / "sample.csv"
 SECRET = "vocabulary-test-secret-key-long-enough-0123"
-# Another kommun's choices: seniors relabelled, dog owners added, boat owners gone.
+# Another kommun's choices: seniors relabelled, dog owners added, boat owners gone, and
+# no labels in other languages ([translations.*] is optional).
 EDITED = (
     SHIPPED.read_text(encoding="utf-8")
+    .partition("\n[translations.")[0]
     .replace('senior = "Senior"', 'senior = "Seniorer 65+"\nhundagare = "Hundägare"')
     .replace('batagare = "Båtägare"\n', "")
 )

@@ -19,9 +19,11 @@ from tryggnews.errors import ConfigError
 from tryggnews.web import create_app
 
 SHIPPED = Path(__file__).resolve().parents[2] / "audiences.toml"
-# Another kommun's choices: seniors relabelled, dog owners added, boat owners gone.
+# Another kommun's choices: seniors relabelled, dog owners added, boat owners gone, and
+# no labels in other languages ([translations.*] is optional).
 EDITED = (
     SHIPPED.read_text(encoding="utf-8")
+    .partition("\n[translations.")[0]
     .replace('senior = "Senior"', 'senior = "Seniorer 65+"\nhundagare = "Hundägare"')
     .replace('batagare = "Båtägare"\n', "")
 )

@@ -83,6 +83,18 @@ class Vocabulary:
     source: str = "audiences.toml"
     # Audiences only some addresses may choose (staff material): key → who may.
     restricted: Mapping[str, AudienceRestriction] = field(default_factory=dict)
+    # Labels in the other declared languages ([translations.<lang>] in the file):
+    # language → key → label. A key without one shows its Swedish label.
+    audience_translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    topic_translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def audiences_in(self, language: str) -> Mapping[str, str]:
+        """Audience labels in ``language``, in file order, Swedish where none is given."""
+        return _in_language(self.audiences, self.audience_translations.get(language, {}))
+
+    def topics_in(self, language: str) -> Mapping[str, str]:
+        """Topic labels in ``language``, in file order, Swedish where none is given."""
+        return _in_language(self.topics, self.topic_translations.get(language, {}))
 
     def refusal(self, audiences: Iterable[str], email: str) -> str | None:
         """Why ``email`` may not choose one of ``audiences`` (Swedish), or None if it may.
@@ -90,11 +102,16 @@ class Vocabulary:
         Sign-up, the preference centre and the importer all ask here, so the rule and
         its wording live in one place.
         """
+        key = self.refused_audience(audiences, email)
+        return None if key is None else self.restricted[key].message(self.audiences.get(key, key))
+
+    def refused_audience(self, audiences: Iterable[str], email: str) -> str | None:
+        """The first of ``audiences`` that ``email`` may not choose, or None."""
         domain = email.rpartition("@")[2].strip().lower().rstrip(".")
         for key in audiences:
             rule = self.restricted.get(key)
             if rule is not None and not rule.accepts(domain):
-                return rule.message(self.audiences.get(key, key))
+                return key
         return None
 
     def audience_keys(self, keys: Iterable[str]) -> list[str]:
@@ -123,6 +140,7 @@ def load_vocabulary(path: Path) -> Vocabulary:
     audiences = _labels(root, "audiences", "audience", restricted)
     topics = _labels(root, "topics", "topic")
     languages = _labels(root, "languages", "language")
+    audience_translations, topic_translations = _translations(root, languages, audiences, topics)
     root.finish()
     for key in languages:
         if _KEY.fullmatch(key) and not _LANGUAGE_KEY.fullmatch(key):
@@ -143,7 +161,76 @@ def load_vocabulary(path: Path) -> Vocabulary:
         languages=MappingProxyType(languages),
         source=name,
         restricted=MappingProxyType(restricted),
+        audience_translations=MappingProxyType(audience_translations),
+        topic_translations=MappingProxyType(topic_translations),
     )
+
+
+def _in_language(swedish: Mapping[str, str], translated: Mapping[str, str]) -> dict[str, str]:
+    return {key: translated.get(key) or label for key, label in swedish.items()}
+
+
+def _translations(
+    root: Table,
+    languages: Mapping[str, str],
+    audiences: Mapping[str, str],
+    topics: Mapping[str, str],
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """``[translations.<lang>.audiences]`` and ``.topics``: ``key = "label"`` per language.
+
+    One table per language keeps a translator's work in one place, and the Swedish
+    lines of [audiences] and [topics] stay as short as before. Every entry is optional.
+    """
+    by_kind: dict[str, dict[str, dict[str, str]]] = {"audiences": {}, "topics": {}}
+    table = root.table("translations", "[translations]")
+    if table is None:
+        return by_kind["audiences"], by_kind["topics"]
+    for language in table.data:
+        entry = table.table(language, f"[translations.{language}]")
+        if entry is None:
+            continue
+        if language == DEFAULT_LANGUAGE:
+            table.problem(
+                language,
+                "Swedish labels are the lines of [audiences] and [topics], not a translation",
+            )
+        elif language not in languages:
+            table.problem(
+                language,
+                f'language "{language}" is not declared in [languages] '
+                f"(declared: {', '.join(languages)})",
+            )
+        for section, kind, declared in (
+            ("audiences", "audience", audiences),
+            ("topics", "topic", topics),
+        ):
+            labels = entry.table(section, f"[translations.{language}.{section}]")
+            if labels is None:
+                continue
+            found = by_kind[section].setdefault(language, {})
+            for key in labels.data:
+                label = labels.string(key)
+                if key not in declared:
+                    labels.problem(key, f'{kind} "{key}" is not declared in [{section}]')
+                elif _label_ok(labels, key, label):
+                    found[key] = label
+            labels.finish()
+        entry.finish()
+    table.finish()
+    return by_kind["audiences"], by_kind["topics"]
+
+
+def _label_ok(table: Table, key: str, label: str) -> bool:
+    """Check one label's length and characters; False (with the problem added) if bad."""
+    if not label:
+        return False
+    if len(label) > MAX_LABEL_CHARS:
+        table.problem(key, f"the label of {key} is over {MAX_LABEL_CHARS} characters")
+        return False
+    if any(char in label for char in "<>\r\n"):
+        table.problem(key, f"the label of {key} may not hold <, > or line breaks")
+        return False
+    return True
 
 
 def _labels(
@@ -175,10 +262,7 @@ def _labels(
             label = _restricted(table, key, restricted)
         else:
             label = table.string(key)
-        if label and len(label) > MAX_LABEL_CHARS:
-            table.problem(key, f"the label of {key} is over {MAX_LABEL_CHARS} characters")
-        elif label and any(char in label for char in "<>\r\n"):
-            table.problem(key, f"the label of {key} may not hold <, > or line breaks")
+        _label_ok(table, key, label)
         labels[key] = label
     table.finish()
     return labels

@@ -30,8 +30,8 @@ from tryggnews.subscribers.emails import normalise_email
 from tryggnews.subscribers.lifecycle import Choices
 from tryggnews.subscribers.texts import ConsentText, text_by_version
 from tryggnews.web.context import web_context
+from tryggnews.web.i18n import current_language, lazy_gettext
 from tryggnews.web.i18n import gettext as _
-from tryggnews.web.i18n import lazy_gettext
 
 # RFC 5321 caps a forward path at 256 octets including "<>": 254 for the address.
 MAX_EMAIL_CHARS = 254
@@ -112,8 +112,9 @@ class ChoicesFields(FlaskForm):  # type: ignore[misc]  # wtforms has no type hin
     def __init__(self, *args: Any, vocabulary: Vocabulary, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.vocabulary = vocabulary
-        self.audiences.options = vocabulary.audiences
-        self.topics.options = vocabulary.topics
+        # The page's language, Swedish where audiences.toml gives no label in it.
+        self.audiences.options = vocabulary.audiences_in(current_language())
+        self.topics.options = vocabulary.topics_in(current_language())
         self.language.options = vocabulary.languages
 
     def address(self) -> str:
@@ -122,9 +123,20 @@ class ChoicesFields(FlaskForm):  # type: ignore[misc]  # wtforms has no type hin
 
     def validate_audiences(self, field: Field) -> None:
         address = self.address()
-        refusal = self.vocabulary.refusal(field.data or (), address) if address else None
-        if refusal:
-            raise ValidationError(refusal)
+        key = self.vocabulary.refused_audience(field.data or (), address) if address else None
+        if key is None:
+            return
+        if current_language() == DEFAULT_LANGUAGE:
+            raise ValidationError(self.vocabulary.refusal([key], address))
+        # Other languages leave out the rule's Swedish "who" words: the domains say enough.
+        raise ValidationError(
+            _(
+                "Målgruppen ”%(label)s” är bara för anställda med adresser på %(domains)s. "
+                "Välj en annan grupp, eller använd din e-postadress på jobbet.",
+                label=self.audiences.options.get(key, key),
+                domains=", ".join(self.vocabulary.restricted[key].domains),
+            )
+        )
 
 
 class SignUpForm(ChoicesFields):
