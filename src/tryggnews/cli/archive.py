@@ -3,8 +3,6 @@ off it (with a reason, audit-logged) or back on."""
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
 from tryggnews.archive.withdrawal import (
@@ -14,15 +12,8 @@ from tryggnews.archive.withdrawal import (
     withdraw_block,
     withdraw_issue,
 )
-from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+from tryggnews.cli.base import AppContext, cli, cli_actor, handle_errors, pass_app
 from tryggnews.clock import SystemClock
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @cli.group()
@@ -60,7 +51,9 @@ def list_issues(app: AppContext) -> None:
 def withdraw(app: AppContext, issue: str, reason: str) -> None:
     """Take ISSUE (key or id) off the archive: its page answers 410, the feed drops it."""
     with app.session_factory.begin() as session:
-        key = withdraw_issue(session, issue, reason=reason, actor=_actor(), now=SystemClock().now())
+        key = withdraw_issue(
+            session, issue, reason=reason, actor=cli_actor(), now=SystemClock().now()
+        )
     click.echo(f"Issue {key} is withdrawn from the archive.")
 
 
@@ -71,7 +64,7 @@ def withdraw(app: AppContext, issue: str, reason: str) -> None:
 def restore(app: AppContext, issue: str) -> None:
     """Put a withdrawn ISSUE back on the archive."""
     with app.session_factory.begin() as session:
-        key = restore_issue(session, issue, actor=_actor(), now=SystemClock().now())
+        key = restore_issue(session, issue, actor=cli_actor(), now=SystemClock().now())
     click.echo(f"Issue {key} is on the archive again.")
 
 
@@ -83,7 +76,7 @@ def restore(app: AppContext, issue: str) -> None:
 def withdraw_one_block(app: AppContext, block_id: int, reason: str) -> None:
     """Leave block BLOCK_ID out of every archive page and feed entry."""
     with app.session_factory.begin() as session:
-        withdraw_block(session, block_id, reason=reason, actor=_actor(), now=SystemClock().now())
+        withdraw_block(session, block_id, reason=reason, actor=cli_actor(), now=SystemClock().now())
     click.echo(f"Block {block_id} is withdrawn from the archive.")
 
 
@@ -94,5 +87,5 @@ def withdraw_one_block(app: AppContext, block_id: int, reason: str) -> None:
 def restore_one_block(app: AppContext, block_id: int) -> None:
     """Show a withdrawn block on the archive again."""
     with app.session_factory.begin() as session:
-        restore_block(session, block_id, actor=_actor(), now=SystemClock().now())
+        restore_block(session, block_id, actor=cli_actor(), now=SystemClock().now())
     click.echo(f"Block {block_id} is on the archive again.")

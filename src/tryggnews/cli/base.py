@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 from collections.abc import Callable
@@ -100,3 +101,11 @@ def cli(ctx: click.Context) -> None:
     app = ctx.ensure_object(AppContext)
     ctx.call_on_close(app.close)
     app.start_logging(service=ctx.invoked_subcommand in SERVICES)
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a command: ``cli:<login name>`` (``cli`` without one)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import re
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tryggnews import wiring
-from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+from tryggnews.cli.base import AppContext, cli, cli_actor, handle_errors, pass_app
 from tryggnews.cli.block import read_text_file
 from tryggnews.cli.figures import echo_figures
 from tryggnews.cli.sending import print_summary, send_with_progress
@@ -265,7 +264,7 @@ def issue_send(app: AppContext, issue_ref: str, without_approval: bool) -> None:
                 )
             record_audit(
                 session,
-                actor=f"cli:{getpass.getuser()}",
+                actor=cli_actor(),
                 action="issue.send_without_approval",
                 object_type="issue",
                 object_id=target.key,

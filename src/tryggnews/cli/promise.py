@@ -3,12 +3,10 @@ issue's "Så går det med löftet" block."""
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
 from tryggnews import wiring
-from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+from tryggnews.cli.base import AppContext, cli, cli_actor, handle_errors, pass_app
 from tryggnews.clock import SystemClock
 from tryggnews.content.issues import get_issue
 from tryggnews.editors.promise_block import set_promise_block
@@ -79,7 +77,7 @@ def promise_block(app: AppContext, issue_ref: str, on: bool) -> None:
             issue.id,
             on=on,
             expected_version=None,
-            actor=f"cli:{getpass.getuser()}",
+            actor=cli_actor(),
             now=SystemClock().now(),
         )
         key, version = issue.key, issue.version

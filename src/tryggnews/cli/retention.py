@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
 from tryggnews import wiring
-from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+from tryggnews.cli.base import AppContext, cli, cli_actor, handle_errors, pass_app
 from tryggnews.clock import SystemClock
 from tryggnews.retention import apply_retention
 
@@ -30,7 +28,7 @@ def retention(app: AppContext, dry_run: bool) -> None:
             periods,
             SystemClock().now(),
             dry_run=dry_run,
-            actor=f"cli:{getpass.getuser()}",
+            actor=cli_actor(),
         )
     for line in report.lines():
         click.echo(line)

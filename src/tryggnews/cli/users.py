@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
 from tryggnews import wiring
-from tryggnews.cli.base import AppContext, cli, handle_errors, pass_app
+from tryggnews.cli.base import AppContext, cli, cli_actor, handle_errors, pass_app
 from tryggnews.clock import SystemClock
 from tryggnews.content.organisations import SIGNING_ORGANISATIONS
 from tryggnews.content.text import require_plain_text
@@ -26,13 +25,6 @@ from tryggnews.editors.accounts import (
 )
 from tryggnews.editors.mail import password_link_notice, send_notices
 from tryggnews.errors import NotFoundError, ValidationError
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @cli.group()
@@ -101,7 +93,7 @@ def users_add(
             role=role,
             name=name,
             password=password,
-            actor=_actor(),
+            actor=cli_actor(),
             now=now,
         )
         link = ""
@@ -164,7 +156,7 @@ def _set_active(app: AppContext, email: str, active: bool) -> None:
         user = find_user(session, normalise_user_email(email))
         if user is None:
             raise NotFoundError(f"no account for {email} (see `tryggnews users list`)")
-        set_active(session, user, active, actor=_actor(), now=SystemClock().now())
+        set_active(session, user, active, actor=cli_actor(), now=SystemClock().now())
     word = "enabled" if active else "disabled; their sessions have ended"
     click.echo(f"User {email} {word}.")
 
@@ -197,5 +189,5 @@ def users_sign_out_everywhere(app: AppContext, email: str) -> None:
         user = find_user(session, normalise_user_email(email))
         if user is None:
             raise NotFoundError(f"no account for {email} (see `tryggnews users list`)")
-        ended = sign_out_everywhere(session, user, actor=_actor(), now=SystemClock().now())
+        ended = sign_out_everywhere(session, user, actor=cli_actor(), now=SystemClock().now())
     click.echo(f"User {email} signed out everywhere: {ended} session(s) ended.")
