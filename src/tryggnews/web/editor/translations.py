@@ -8,11 +8,14 @@ approvals); every form carries the CSRF token like the workspace's other forms.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from tryggnews.content.approvals import WithdrawnApproval
 from tryggnews.content.issues import issue_blocks
 from tryggnews.content.translations import (
     POLICY_LABELS,
@@ -68,6 +71,23 @@ def _page_of_block(block_id: int, **extra: object) -> str:
     )
 
 
+def _save(
+    edit: Callable[[], list[WithdrawnApproval]], done: str, then: str
+) -> Response | list[str]:
+    """Run an edit that may withdraw approvals: commit it, mail whoever lost an approval,
+    say ``done`` and go to ``then``; or roll back and give the problems for the form."""
+    session = db()
+    try:
+        told = edit()
+    except ValidationError as exc:
+        session.rollback()
+        return problems_of(exc)
+    session.commit()
+    send_and_report([withdrawn_notice(w, services().issue_url(w.issue_key)) for w in told])
+    flash(done, "ok")
+    return redirect(then)
+
+
 @bp.get("/block/<int:block_id>/oversattningar", endpoint="block")
 def block_page(block_id: int) -> str:
     return _page_of_block(block_id)
@@ -100,18 +120,16 @@ def block_form(block_id: int, lang: str) -> str | Response | tuple[str, int]:
             cta_label=form.get("cta_label") or None,
             image_alt=form.get("image_alt") or None,
         )
-        try:
-            told = translate_block(
+        saved = _save(
+            lambda: translate_block(
                 session, current_user(), block_id, data, vocabulary=vocabulary, now=now()
-            )
-        except ValidationError as exc:
-            session.rollback()
-            problems = problems_of(exc)
-        else:
-            session.commit()
-            send_and_report([withdrawn_notice(w, services().issue_url(w.issue_key)) for w in told])
-            flash(f"Den {adjective(lang, vocabulary)}en av ”{block.title}” är sparad.", "ok")
-            return redirect(url_for("editor.translations.block", block_id=block_id))
+            ),
+            f"Den {adjective(lang, vocabulary)}en av ”{block.title}” är sparad.",
+            url_for("editor.translations.block", block_id=block_id),
+        )
+        if isinstance(saved, Response):
+            return saved
+        problems = saved
     page = render_template(
         "editor/translation_form.html",
         block=block,
@@ -129,18 +147,16 @@ def block_form(block_id: int, lang: str) -> str | Response | tuple[str, int]:
 
 @bp.post("/block/<int:block_id>/sprakval", endpoint="policy")
 def policy(block_id: int) -> Response | tuple[str, int]:
-    session = db()
-    try:
-        told = set_language_policy(
-            session, current_user(), block_id, request.form.get("policy", ""), now=now()
-        )
-    except ValidationError as exc:
-        session.rollback()
-        return _page_of_block(block_id, problems=problems_of(exc)), 400
-    session.commit()
-    send_and_report([withdrawn_notice(w, services().issue_url(w.issue_key)) for w in told])
-    flash("Språkvalet är sparat.", "ok")
-    return redirect(url_for("editor.translations.block", block_id=block_id))
+    saved = _save(
+        lambda: set_language_policy(
+            db(), current_user(), block_id, request.form.get("policy", ""), now=now()
+        ),
+        "Språkvalet är sparat.",
+        url_for("editor.translations.block", block_id=block_id),
+    )
+    if isinstance(saved, Response):
+        return saved
+    return _page_of_block(block_id, problems=saved), 400
 
 
 @bp.route("/utskick/<key>/oversattningar/<lang>", methods=["GET", "POST"], endpoint="issue")
@@ -168,18 +184,16 @@ def issue_form(key: str, lang: str) -> str | Response | tuple[str, int]:
             preheader=form.get("preheader", ""),
             body_md=form.get("intro_md", ""),
         )
-        try:
-            told = translate_issue(
+        saved = _save(
+            lambda: translate_issue(
                 session, current_user(), issue.id, data, vocabulary=vocabulary, now=now()
-            )
-        except ValidationError as exc:
-            session.rollback()
-            problems = problems_of(exc)
-        else:
-            session.commit()
-            send_and_report([withdrawn_notice(w, services().issue_url(w.issue_key)) for w in told])
-            flash(f"Den {adjective(lang, vocabulary)}en av utskick {key} är sparad.", "ok")
-            return redirect(url_for("editor.issues.show", key=key))
+            ),
+            f"Den {adjective(lang, vocabulary)}en av utskick {key} är sparad.",
+            url_for("editor.issues.show", key=key),
+        )
+        if isinstance(saved, Response):
+            return saved
+        problems = saved
     page = render_template(
         "editor/issue_translation.html",
         issue=issue,
