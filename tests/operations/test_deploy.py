@@ -133,14 +133,62 @@ def test_compose_runs_migrations_before_the_three_roles() -> None:
     assert services["app"]["environment"]["TRYGGNEWS_EXPECT_SCHEDULER"] == "true"  # type: ignore[index]
 
 
-def test_the_image_builds_from_the_official_python_image_and_pypi_only() -> None:
+OFFICIAL_BASE = "docker.io/library/python:3.11-slim-bookworm"
+DEBIAN_BASE = "localhost/debian-bookworm-python"
+
+
+def test_the_image_builds_from_debian_bookworm_and_pypi_only() -> None:
     text = (ROOT / "Containerfile").read_text(encoding="utf-8")
+    # The base is an argument: Docker Hub's official image by default, or the one that
+    # deploy/build-image.sh makes from Debian's packages. Every stage uses the same one,
+    # so the venv built in the first stage finds its interpreter in the last.
+    assert re.findall(r"^ARG BASE=(\S+)$", text, re.M) == [OFFICIAL_BASE]
+    assert text.index("ARG BASE=") < text.index("FROM ")
     bases = re.findall(r"^FROM\s+(\S+)", text, re.M)
-    assert bases and all(b.startswith("docker.io/library/python:3.11-slim") for b in bases)
+    assert len(bases) == 2 and set(bases) == {"${BASE}"}
+    # Python lives in /usr/local/bin in the official image and /usr/bin in Debian's: no
+    # instruction may name either, or the bare `python` that only the official one has.
+    assert not re.search(r"/usr/(local/)?bin/python|^RUN .*\bpython -m", text, re.M)
+    assert re.search(r"^RUN python3 -m venv /opt/venv$", text, re.M)
     assert not re.search(r"\b(curl|wget|git clone|--index-url|--extra-index-url)\b", text)
+    # WeasyPrint's libraries and the fonts of the report PDF, from Debian like everything else.
+    installed = re.search(r"apt-get install -y --no-install-recommends([^&]+)&&", text)
+    assert installed, "the final stage installs WeasyPrint's libraries with apt-get"
+    packages = set(installed.group(1).replace("\\", " ").split())
+    assert {"libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"} <= packages
     assert re.search(r"^USER tryggnews$", text, re.M)
+    # `serve` as PID 1 ignores SIGTERM; SIGINT stops all three roles cleanly.
+    assert re.search(r"^STOPSIGNAL SIGINT$", text, re.M)
     # Every file it copies is in the repository.
     for line in re.findall(r"^COPY (?!--from)(.+)$", text, re.M):
         for source in line.split()[:-1]:
             assert (ROOT / source).exists(), source
     assert "/healthz" in text
+
+
+def test_the_build_script_makes_the_base_the_containerfile_names() -> None:
+    script = ROOT / "deploy" / "build-image.sh"
+    text = script.read_text(encoding="utf-8")
+    assert script.stat().st_mode & 0o111, "deploy/build-image.sh is executable"
+    assert text.startswith("#!/usr/bin/env bash\n") and "\nset -euo pipefail\n" in text
+    assert f'BASE_TAG="${{BASE_TAG:-{DEBIAN_BASE}}}"' in text
+    assert '--build-arg "BASE=$BASE_TAG"' in text and f"BASE={DEBIAN_BASE}" in (
+        ROOT / "Containerfile"
+    ).read_text(encoding="utf-8")
+    assert "--include=python3,python3-venv,ca-certificates" in text
+    done = subprocess.run(
+        ["bash", "-n", str(script)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
+def test_shellcheck_accepts_the_build_script() -> None:
+    done = subprocess.run(
+        ["shellcheck", str(ROOT / "deploy" / "build-image.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, ""), done.stdout

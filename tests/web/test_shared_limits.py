@@ -143,9 +143,10 @@ def two_servers(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[
                     time.sleep(0.1)
         yield browsers
     finally:
+        # SIGTERM (systemd's and a container runtime's stop) ends `serve` cleanly.
         for process in processes:
             process.terminate()
-            process.wait(timeout=20)
+        assert [process.wait(timeout=20) for process in processes] == [0, 0]
 
 
 def test_two_serve_processes_refuse_one_machine_together(two_servers: list[Browser]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import click
 from waitress import serve as waitress_serve
 
@@ -19,4 +22,12 @@ def serve(app: AppContext, host: str, port: int, threads: int) -> None:
     """Serve the sign-up, preference and editor pages (waitress)."""
     web = create_app(app.settings)
     click.echo(f"Serving on http://{host}:{port} (Ctrl-C stops)")
+    # SIGTERM (systemd's and a container runtime's "stop") ends it as Ctrl-C does. As a
+    # container's first process it would otherwise be ignored, and the runtime would wait
+    # its grace period and then kill it.
+    signal.signal(signal.SIGTERM, _stop)
     waitress_serve(web, host=host, port=port, threads=threads, ident="tryggnews")
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
