@@ -37,8 +37,11 @@ $(NODE_STAMP): package.json package-lock.json
 		echo "npm not found: install Node.js (apt-get install npm) for the accessibility checks"; \
 	fi
 
+# The suite runs in one process per core (pytest-xdist): most of it waits on real servers,
+# processes and browsers, so two processes nearly halve it. PYTEST_WORKERS=0 runs it in one.
+PYTEST_WORKERS ?= auto
 test: lint types imports $(NODE_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 serve: $(STAMP)
 	$(BIN)/tryggnews serve

@@ -60,6 +60,7 @@ def main() -> None:
                 "hello-world": (hello, ["/"]),
                 "/healthz": (app, ["/healthz"]),
                 "/p/<token>": (app, manage),
+                "/p/…/mina-uppg.": (app, [f"{path}/mina-uppgifter" for path in manage]),
                 "/prenumerera": (app, ["/prenumerera"]),
                 "/arkiv": (app, ["/arkiv"]),
                 "/arkiv/<key>": (app, issues),

@@ -107,6 +107,7 @@ def pages(seeded: Seeded, signer: TokenSigner) -> list[tuple[str, Callable[[Flas
         ("GET /prenumerera", get("/prenumerera")),
         ("POST /prenumerera (sign-up)", sign_up),
         ("GET /p/<token> (preference centre)", get(f"/p/{manage}")),
+        ("GET /p/<token>/mina-uppgifter (stored data)", get(f"/p/{manage}/mina-uppgifter")),
         ("GET /p/<token>/mina-uppgifter.json (export)", get(f"/p/{manage}/mina-uppgifter.json")),
         ("GET /u/<token> (unsubscribe)", get(f"/u/{unsubscribe}")),
         ("GET /arkiv", get("/arkiv")),

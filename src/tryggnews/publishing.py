@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.archive.public import public_blocks
@@ -33,13 +32,13 @@ from tryggnews.db.models import (
     OUTSTANDING_DELIVERY_STATES,
     Issue,
     IssueStatus,
-    Subscriber,
 )
 from tryggnews.delivery.control import IssuePausedError
 from tryggnews.delivery.ledger import (
+    Choice,
+    audience_choices,
     ledger_counts,
     outstanding_variants,
-    receiving,
     snapshot_audience,
 )
 from tryggnews.delivery.message import MessageTemplate
@@ -61,7 +60,6 @@ from tryggnews.render.newsletter import NewsletterRenderer
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.transports.base import Transport
 
-SUBSCRIBER_STREAM_BATCH = 2000
 RESUMABLE = (IssueStatus.SENDING, IssueStatus.PAUSED, IssueStatus.SENT)
 # Tells the administrators that an issue failed; returns who was told, for the error.
 FailureReport = Callable[[sessionmaker[Session], Transport, datetime, IssueFailure], str]
@@ -155,19 +153,19 @@ class Publisher:
 
     def plan_variants(
         self, session: Session, blocks: Sequence[BlockView], now: datetime
-    ) -> VariantPlanner:
-        """Every variant the receiving subscribers need, streamed, never all in memory."""
+    ) -> tuple[VariantPlanner, list[Choice]]:
+        """Every variant the receiving subscribers need, and the choices that make them.
+
+        The database hands over each distinct (audiences, topics, language) held once, so
+        the Python work grows with the choices people make, not with the list; a language
+        nobody reads is never rendered. The snapshot maps the same choices back to their
+        holders.
+        """
         planner = self.planner(blocks)
-        rows = session.execute(
-            select(Subscriber.audiences, Subscriber.topics, Subscriber.language)
-            .where(receiving(now))
-            .execution_options(yield_per=SUBSCRIBER_STREAM_BATCH)
-        )
-        # One variant per (audiences, topics, language) actually held: a language
-        # nobody reads is never rendered.
-        for audiences, topics, language in rows:
-            planner.variant_for(audiences, topics, language)
-        return planner
+        choices = audience_choices(session, now)
+        for choice in choices:
+            choice.variant(planner)
+        return planner, choices
 
     # --- rendering and lint --------------------------------------------------------
 
@@ -235,7 +233,7 @@ class Publisher:
         refused = lint_texts(view, blocks)
         if refused:
             return RenderedIssue(view, {}, {}, {}, ()), refused
-        planner = self.plan_variants(session, blocks, now)
+        planner, _ = self.plan_variants(session, blocks, now)
         rendered = self.render(view, list(planner.variants.values()))
         return rendered, self.lint(rendered, blocks)
 
@@ -298,7 +296,7 @@ class Publisher:
                     refused = lint_texts(view, blocks)
                     if refused:
                         raise LintError(refused)
-                    planner = self.plan_variants(session, blocks, clock.now())
+                    planner, choices = self.plan_variants(session, blocks, clock.now())
                     specs = list(planner.variants.values())
                     rendered = built(lambda: self.render(view, specs))
                     problems = self.lint(rendered, blocks)
@@ -306,7 +304,7 @@ class Publisher:
                         raise LintError(problems)
                     templates.update(built(lambda: self._templates(view, rendered.variants)))
                     record_variants(session, issue_id, planner.variants.values())
-                    snapshot_audience(session, issue_id, planner, now=clock.now())
+                    snapshot_audience(session, issue_id, planner, now=clock.now(), choices=choices)
                     issue.status = IssueStatus.SENDING
                     issue.published_at = clock.now()  # the archive page opens now
                     variants.update(rendered.variants)

@@ -5,7 +5,15 @@ bytes) and every connection, and plays a script for chosen recipients, one step
 per attempt: ``"451"`` (try later), ``"550 5.1.1"`` (no such user), ``"550 5.7.1"``
 (policy), ``"421"`` (the server closes), ``"drop"`` (the connection is cut after
 the message data, before the answer), ``"slow"`` (the answer to RCPT comes after
-``slow_seconds``). Once a recipient's script is used up, it is accepted.
+``slow_seconds``), ``"cut"`` (the connection is cut when DATA arrives, before its
+reply), ``"550 multi"`` (a two-line 5.1.1 refusal). Envelope senders have scripts
+too, for MAIL FROM: ``"451"``, ``"550 5.7.1"``, ``"421"``. Once a recipient's or
+sender's script is used up, it is accepted.
+
+``pipelining=True`` adds PIPELINING (RFC 2920) to the EHLO answer (aiosmtpd reads
+commands that arrive together one by one either way); ``multiline=True`` answers
+MAIL, RCPT and the end of DATA in two lines. ``chunks`` keeps the bytes of each
+read from the connection, so a test can see which commands came in one write.
 """
 
 from __future__ import annotations
@@ -43,7 +51,10 @@ class Received:
 class ScriptedHandler:
     script: dict[str, list[str]] = field(default_factory=dict)
     slow_seconds: float = 2.0
+    pipelining: bool = False
+    multiline: bool = False
     received: list[Received] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,7 +72,29 @@ class ScriptedHandler:
         responses: list[str],
     ) -> list[str]:
         session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
         return responses
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        step = self._step(address)
+        if step == "451":
+            return "451 4.3.0 try again later"
+        if step == "550 5.7.1":
+            return "550 5.7.1 sender not allowed"
+        if step == "421":
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.3.2 closing the connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return self._ok("250 OK sender")
 
     async def handle_RCPT(
         self,
@@ -76,6 +109,8 @@ class ScriptedHandler:
             return "451 4.3.0 try again later"
         if step == "550 5.1.1":
             return "550 5.1.1 no such user here"
+        if step == "550 multi":
+            return "550-5.1.1 no such user here\r\n550 5.1.1 the mailbox was closed"
         if step == "550 5.7.1":
             return "550 5.7.1 relaying denied for this sender"
         if step == "421":
@@ -85,8 +120,10 @@ class ScriptedHandler:
             await asyncio.sleep(self.slow_seconds)
         if step == "drop":
             envelope.drop_after_data = True  # type: ignore[attr-defined]
+        if step == "cut":
+            envelope.cut_at_data = True  # type: ignore[attr-defined]
         envelope.rcpt_tos.append(address)
-        return "250 OK"
+        return self._ok("250 OK")
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if getattr(envelope, "drop_after_data", False):
@@ -97,7 +134,12 @@ class ScriptedHandler:
                 self.received.append(
                     Received(rcpt, str(envelope.mail_from), bytes(envelope.original_content or b""))
                 )
-        return "250 OK queued"
+        return self._ok("250 OK queued")
+
+    def _ok(self, reply: str) -> str:
+        if self.multiline:
+            return f"250-{reply[4:]}\r\n250 2.0.0 (a second line)"
+        return reply
 
     def counts(self) -> Counter[str]:
         with self.lock:
@@ -113,6 +155,18 @@ class CountingSMTP(SMTP):
         with self._scripted.lock:
             self._scripted.connections += 1
         super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        with self._scripted.lock:
+            self._scripted.chunks.append(data)
+        super().data_received(data)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        if getattr(self.envelope, "cut_at_data", False):
+            assert self.transport is not None
+            self.transport.abort()  # the client's group arrived; no reply to DATA
+            return
+        await super().smtp_DATA(arg)
 
 
 class ScriptedController(LoopbackController):

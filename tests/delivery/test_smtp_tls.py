@@ -90,6 +90,29 @@ def test_starttls_and_login_then_send(
     assert handler.counts() == {"a@example.org": 1, "b@example.org": 1}
 
 
+def test_starttls_pipelined_send(
+    server_context: ssl.SSLContext, client_context: ssl.SSLContext
+) -> None:
+    # The pipelined commands and replies travel on the TLS socket STARTTLS put in place.
+    handler = ScriptedHandler(pipelining=True)
+    with smtp_server(
+        handler,
+        tls_context=server_context,
+        require_starttls=True,
+        authenticator=accept_password("ratt-losen"),
+        auth_required=True,
+    ) as server:
+        smtp = transport(server.port, client_context, security="starttls")
+        try:
+            results = smtp.send(messages("a@example.org", "b@example.org", "c@example.org"))
+        finally:
+            smtp.close()
+    assert [r.status for r in results] == [SendStatus.ACCEPTED] * 3
+    assert [r.data for r in handler.received] == [MESSAGE.replace(b"\n", b"\r\n")] * 3
+    groups = [chunk for chunk in handler.chunks if chunk.startswith(b"MAIL FROM:")]
+    assert len(groups) == 3 and all(group.endswith(b"\r\nDATA\r\n") for group in groups)
+
+
 def test_wrong_password_refuses_naming_the_settings(
     starttls_server: tuple[int, ScriptedHandler], client_context: ssl.SSLContext
 ) -> None:

@@ -6,7 +6,8 @@ next recipients go out over a new connection); ``550 5.1.1`` bounces the row
 and suppresses the address; the rest are delivered exactly once; a retry run
 later delivers the retried ones. A 5.7.x stops the whole send, keeping what
 went out recorded and handing the rest back. Messages spread over parallel
-connections, each carrying at most the set number of messages.
+connections, each carrying at most the set number of messages. The scripted
+failures mean the same whether the server offers PIPELINING or not.
 """
 
 from __future__ import annotations
@@ -102,10 +103,12 @@ def states(session_factory: sessionmaker[Session]) -> dict[str, DeliveryStatus]:
     return {email: status for email, status in rows}
 
 
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one-by-one", "pipelined"])
 def test_scripted_failures_are_sorted_and_never_block_the_rest(
-    session_factory: sessionmaker[Session],
+    session_factory: sessionmaker[Session], pipelining: bool
 ) -> None:
     handler = ScriptedHandler(
+        pipelining=pipelining,
         script={
             "busy@example.org": ["451"],
             "gone@example.org": ["550 5.1.1"],

@@ -1,6 +1,6 @@
-"""In Debian's Chromium: the Arabic sign-up page and the Arabic preference centre are laid
-out right to left (lang="ar", dir="rtl"), pass axe-core (WCAG 2.1 A and AA) with zero
-violations and do not scroll sideways, at 1280 and 320 px."""
+"""In Debian's Chromium: the Arabic sign-up page, the Arabic preference centre and its page
+of stored data are laid out right to left (lang="ar", dir="rtl"), pass axe-core (WCAG 2.1 A
+and AA) with zero violations and do not scroll sideways, at 1280 and 320 px."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def test_arabic_pages_are_right_to_left_and_accessible(
             ("/prenumerera?lang=ar", "اشترك في Trygg i Österåker"),
             # The stored language, not the cookie the first page set: so clear it first.
             (manage, "إعداداتك"),
+            (f"{manage}/mina-uppgifter", "هذا ما حفظناه عنك"),
         ):
             context.clear_cookies()
             page.goto(server.base_url + path)
@@ -68,6 +69,7 @@ def test_arabic_pages_are_right_to_left_and_accessible(
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"{path} scrolls sideways at {width} px ({scroll} px wide)"
         # The switcher is a list of links, each in its own language.
+        page.goto(server.base_url + manage)
         svenska = page.get_by_role("link", name="Svenska")
         assert svenska.get_attribute("lang") == "sv"
         svenska.click()

@@ -1,6 +1,8 @@
-"""The preference centre reads only what it shows: the full export runs when the person
-asks for the file, and the received issues link to their archive pages when (and only
-when) the public may read them, in a fixed number of queries however many there are.
+"""The preference centre reads only what it shows: the preference page reads the person
+alone; the page of stored data (``/p/<token>/mina-uppgifter``) reads the history, the full
+export runs when the person asks for the file, and the received issues link to their
+archive pages when (and only when) the public may read them, in a fixed number of queries
+however many there are.
 
 The real app on a SQLite file and PostgreSQL; statements are seen through the engine's
 own event hook (``tryggnews.db.plans.capture``).
@@ -30,6 +32,10 @@ def _manage_path(site: Site, address: str) -> str:
     with site.sessions() as session:
         reader = session.scalars(select(Subscriber).where(Subscriber.email_key == address)).one()
         return f"/p/{site.signer.manage_token(reader.id, reader.token_salt)}"
+
+
+def _stored_path(site: Site, address: str) -> str:
+    return f"{_manage_path(site, address)}/mina-uppgifter"
 
 
 def _deliver(site: Site, key: str, address: str) -> None:
@@ -68,7 +74,7 @@ def test_received_issues_link_to_their_archive_page_only_while_public(site: Site
         staff_only=True,
     )
     _deliver(site, "2027-3", staff)
-    path = _manage_path(site, staff)
+    path = _stored_path(site, staff)
 
     page = site.get(path)
     assert page.status_code == 200
@@ -94,13 +100,20 @@ def test_received_issues_link_to_their_archive_page_only_while_public(site: Site
     assert "Mörka kvällar: " in text_of(after)
 
 
-def test_the_page_does_not_run_the_export_and_its_queries_do_not_grow(
+def test_the_pages_do_not_run_the_export_and_their_queries_do_not_grow(
     site: Site, engine: Engine
 ) -> None:
     reader = READERS[0]
     send_issue(site.settings, site.sessions, "2027-1", AUTUMN, title="Första")
-    path = _manage_path(site, reader)
+    manage = _manage_path(site, reader)
+    path = _stored_path(site, reader)
     site.get(path)  # the archive's index is built once, not per view
+
+    # The preference page reads the person and nothing else: no history, no archive.
+    site.get(manage)
+    with capture(engine) as preferences:
+        assert site.get(manage).status_code == 200
+    assert len(preferences) == 1 and "FROM subscribers" in preferences[0].sql
 
     with capture(engine) as one_issue:
         assert site.get(path).status_code == 200
@@ -116,7 +129,7 @@ def test_the_page_does_not_run_the_export_and_its_queries_do_not_grow(
     assert not any("suppressions" in s.sql for s in four_issues)
 
     with capture(engine) as download:
-        response = site.get(f"{path}/mina-uppgifter.json")
+        response = site.get(f"{manage}/mina-uppgifter.json")
     assert any("suppressions" in s.sql for s in download)
     data = json.loads(response.get_data(as_text=True))
     assert [d["issue"] for d in data["deliveries"]] == ["2027-1", "2027-2", "2027-3", "2027-4"]

@@ -54,6 +54,10 @@ def test_the_preference_centre_shows_the_stored_choices_in_the_readers_language(
     # The same person's page in Swedish: the Swedish labels.
     swedish = text_of(site.get(manage + "?lang=sv"))
     assert "Senior" in swedish and "Våldsprevention" in swedish
+    # The page of stored data names the stored choices in the reader's language too.
+    stored = text_of(site.get(manage + "/mina-uppgifter"))
+    assert "كبار السن" in stored and "الوقاية من العنف" in stored
+    assert "Senior" not in stored and "Våldsprevention" not in stored
 
 
 def test_the_staff_refusal_names_the_audience_in_the_readers_language(site: Site) -> None:

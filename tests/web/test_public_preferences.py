@@ -1,5 +1,6 @@
 """The preference centre behind the signed manage link: change choices, pause, resume,
-leave and come back, see and download what is stored, erase; a bad link changes nothing.
+leave and come back; on a page of its own, see what is stored; download it, erase; a bad
+link changes nothing and shows nothing.
 
 The real app on a SQLite file and PostgreSQL.
 """
@@ -7,6 +8,7 @@ The real app on a SQLite file and PostgreSQL.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from public_site import Site, confirmed, h1, site_fixture, text_of  # noqa: F401
@@ -16,27 +18,53 @@ from tryggnews.subscribers.lifecycle import find_subscriber, new_token_salt
 from tryggnews.subscribers.suppression import address_hash, is_suppressed
 
 
-def test_the_page_shows_exactly_what_is_stored(site: Site) -> None:
+def test_the_page_shows_the_choices_and_links_to_what_is_stored(site: Site) -> None:
     tokens = confirmed(site, "anna@example.org", ["parents-7-9", "senior"])
-    page = site.get(f"/p/{tokens['manage']}")
+    path = f"/p/{tokens['manage']}"
+    page = site.get(path)
     assert page.status_code == 200 and h1(page) == "Dina inställningar"
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["X-Robots-Tag"] == "noindex"
     text = text_of(page)
+    assert "Prenumeration för anna@example.org : aktiv." in text
+    # The stored data is a page of its own: this one reads and shows no history.
+    assert "Rättslig grund" not in text and "Bekräftelse via länk i e-post" not in text
+    html = page.get_data(as_text=True)
+    assert 'id="audiences-parents-7-9" name="audiences" value="parents-7-9" checked' in html
+    assert 'id="audiences-senior" name="audiences" value="senior" checked' in html
+    assert 'id="audiences-foretag" name="audiences" value="foretag">' in html
+    for href, label in (
+        (f"{path}/mina-uppgifter", "Se allt vi har sparat om dig"),
+        (f"{path}/mina-uppgifter.json", "Ladda ner allt vi har sparat om dig (JSON-fil)"),
+        (f"{path}/radera", "Radera mina uppgifter"),
+    ):
+        assert re.search(f'<a href="{re.escape(href)}"[^>]*>{re.escape(label)}</a>', html), href
+
+
+def test_the_stored_data_page_shows_exactly_what_is_stored(site: Site) -> None:
+    tokens = confirmed(site, "anna@example.org", ["parents-7-9", "senior"])
+    path = f"/p/{tokens['manage']}"
+    page = site.get(f"{path}/mina-uppgifter")
+    assert page.status_code == 200 and h1(page) == "Det här har vi sparat om dig"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Robots-Tag"] == "noindex"
+    text = text_of(page)
     for expected in (
-        "Prenumeration för anna@example.org : aktiv.",
+        "E-postadress anna@example.org",
+        "Status Aktiv",
         "Grupper Föräldrar – årskurs 7–9, Senior",
         "Ämnen Alla ämnen",
         "Rättslig grund samtycke",
         "Bekräftad 1 mars 2027 kl. 10.00",
         "Anmälan via webbformuläret",
         "Bekräftelse via länk i e-post",
+        "Nyhetsbrev till dig Inga ännu.",
     ):
         assert expected in text, expected
     html = page.get_data(as_text=True)
-    assert 'id="audiences-parents-7-9" name="audiences" value="parents-7-9" checked' in html
-    assert 'id="audiences-senior" name="audiences" value="senior" checked' in html
-    assert 'id="audiences-foretag" name="audiences" value="foretag">' in html
+    assert f'<a href="{path}">Tillbaka till dina inställningar</a>' in html
+    assert f'<a href="{path}/mina-uppgifter.json" download>' in html
+    assert f'<a href="{path}/radera">Radera mina uppgifter</a>' in html
 
 
 def test_changing_choices_is_saved_with_an_event(site: Site) -> None:
@@ -180,9 +208,10 @@ def test_a_bad_manage_link_is_a_400_and_changes_nothing(site: Site) -> None:
         "too long": "A" * 2000,
     }
     for name, token in bad_links.items():
-        page = site.get(f"/p/{token}")
-        assert page.status_code == 400, name
-        assert h1(page) == "Länken fungerar inte", name
+        for page in (site.get(f"/p/{token}"), site.get(f"/p/{token}/mina-uppgifter")):
+            assert page.status_code == 400, name
+            assert h1(page) == "Länken fungerar inte", name
+            assert "anna@example.org" not in page.get_data(as_text=True), name
         posted = site.post(f"/p/{token}", {"csrf_token": csrf, "audiences": "senior"})
         assert posted.status_code == 400, name
         erased = site.post(f"/p/{token}/radera", {"csrf_token": csrf})
@@ -198,8 +227,10 @@ def test_a_rotated_salt_revokes_the_old_links(site: Site) -> None:
         assert subscriber is not None
         subscriber.token_salt = new_token_salt()
     assert site.get(f"/p/{tokens['manage']}").status_code == 400
+    assert site.get(f"/p/{tokens['manage']}/mina-uppgifter").status_code == 400
     fresh = site.tokens("anna@example.org")
     assert site.get(f"/p/{fresh['manage']}").status_code == 200
+    assert site.get(f"/p/{fresh['manage']}/mina-uppgifter").status_code == 200
 
 
 def test_the_page_is_available_while_paused_until_a_time(site: Site) -> None:

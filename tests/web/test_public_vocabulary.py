@@ -52,8 +52,8 @@ def test_a_declared_key_is_stored_and_shown_with_its_label(site: Site) -> None:
     tokens = confirmed(site, "anna@example.org", ["hundagare", "senior"])
     subscriber = site.subscriber("anna@example.org")
     assert subscriber is not None and subscriber.audiences == ["hundagare", "senior"]
-    page = text_of(site.get(f"/p/{tokens['manage']}"))
-    assert "Hundägare" in page and "Seniorer 65+" in page
+    page = text_of(site.get(f"/p/{tokens['manage']}/mina-uppgifter"))
+    assert "Grupper Hundägare, Seniorer 65+" in page
 
 
 def test_a_key_the_file_does_not_declare_is_a_field_error_and_stores_nothing(

@@ -1,8 +1,8 @@
-"""The preference page's delivery query and the archive index's queries use an index, on
-SQLite and PostgreSQL, as the database itself plans them (``EXPLAIN QUERY PLAN`` /
-``EXPLAIN``): the statements are the ones the real pages ran, seen through the engine's
-event hook, on a ledger big enough (and ``ANALYZE``d) that PostgreSQL's planner would
-pick a sequential scan if the index were missing or unusable.
+"""The stored-data page's delivery query (``/p/<token>/mina-uppgifter``) and the archive
+index's queries use an index, on SQLite and PostgreSQL, as the database itself plans them
+(``EXPLAIN QUERY PLAN`` / ``EXPLAIN``): the statements are the ones the real pages ran, seen
+through the engine's event hook, on a ledger big enough (and ``ANALYZE``d) that PostgreSQL's
+planner would pick a sequential scan if the index were missing or unusable.
 """
 
 from __future__ import annotations
@@ -84,14 +84,15 @@ def _plans(engine: Engine, statements: list[Statement], *needles: str) -> list[l
         return [explain(connection, statement) for statement in chosen]
 
 
-def test_the_preference_page_and_the_archive_index_use_their_indexes(
+def test_the_stored_data_page_and_the_archive_index_use_their_indexes(
     site: Site, engine: Engine
 ) -> None:
     send_issue(site.settings, site.sessions, "2027-1", [Part("Trygghetsvandring")])
     _history(engine)
     with site.sessions() as session:
         reader = session.scalars(select(Subscriber).where(Subscriber.email_key == READERS[0])).one()
-        path = f"/p/{site.signer.manage_token(reader.id, reader.token_salt)}"
+        # The received issues are on the page of stored data, not the preference page.
+        path = f"/p/{site.signer.manage_token(reader.id, reader.token_salt)}/mina-uppgifter"
 
     with capture(engine) as statements:
         assert site.get("/arkiv").status_code == 200  # cold: the version and the list

@@ -106,14 +106,15 @@ def test_the_unsubscribe_page_links_the_preference_centre(site: Site) -> None:
 
 def test_the_preference_centre_says_how_the_person_came_on_the_list(site: Site) -> None:
     tokens = confirmed(site, "dan@example.org")
-    text = text_of(site.get(f"/p/{tokens['manage']}"))
+    stored = f"/p/{tokens['manage']}/mina-uppgifter"
+    text = text_of(site.get(stored))
     assert "Hur du kom med på listan Anmäld via webbplatsen 2027-03-01" in text
     with site.sessions.begin() as session:
         person = session.scalars(
             select(Subscriber).where(Subscriber.email == "dan@example.org")
         ).one()
         person.source = "demo"
-    text = text_of(site.get(f"/p/{tokens['manage']}"))
+    text = text_of(site.get(stored))
     assert "Importerad av Österåkers kommun 2027-03-01 (exempeldata" in text
     assert " demo " not in text
 

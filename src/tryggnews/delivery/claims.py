@@ -17,19 +17,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from tryggnews.db.models import Delivery, DeliveryStatus, Subscriber
 from tryggnews.delivery.ledger import receiving
+from tryggnews.delivery.rowsets import id_in, ids_param, on_postgres
 
 DEFAULT_LEASE = timedelta(minutes=10)
+# The Core tables: claiming is plain SQL on rows, with no ORM bookkeeping per row.
+_deliveries = cast(Table, Delivery.__table__)
+_subscribers = cast(Table, Subscriber.__table__)
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimedDelivery:
-    """A claimed row with what the sender needs to build the message."""
+class ClaimedDelivery(NamedTuple):
+    """A claimed row with what the sender needs to build the message.
+
+    A named tuple rather than a dataclass: one is made per recipient, straight
+    from the database row (``_make``), with nothing done per field."""
 
     delivery_id: int
     subscriber_id: int
@@ -68,6 +86,61 @@ def claim_batch(
     return claimed
 
 
+def _claim_statement(claimable: ColumnElement[bool]) -> Update:
+    # PostgreSQL: FOR UPDATE SKIP LOCKED lets several workers claim at once, each
+    # passing over the rows another is claiming instead of waiting for them; the
+    # locked rows' WHERE is re-checked on their newest version, so a row claimed and
+    # committed meanwhile is not taken twice. SQLite ignores FOR UPDATE; there the
+    # whole UPDATE is one statement that takes the database's write lock before it
+    # reads (BEGIN IMMEDIATE semantics), so two claimers simply queue.
+    candidates = (
+        select(_deliveries.c.id)
+        .where(_deliveries.c.issue_id == bindparam("c_issue"), claimable)
+        .order_by(_deliveries.c.id)
+        .limit(bindparam("c_limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        # Its own FROM deliveries, not correlated with the table being updated.
+        .correlate(None)
+    )
+    return (
+        update(_deliveries)
+        .where(_deliveries.c.id.in_(candidates.scalar_subquery()))
+        .values(
+            status=DeliveryStatus.CLAIMED,
+            claimed_by=bindparam("c_worker"),
+            claimed_until=bindparam("c_until"),
+            attempts=_deliveries.c.attempts + 1,
+            updated_at=bindparam("c_now"),
+        )
+        .returning(_deliveries.c.id)
+    )
+
+
+# One status at a time, so each is a range of ix_deliveries_issue_status (issue_id,
+# status, id) read in id order: a claim costs the rows it takes, not the rows already
+# sent before them (one query with OR over the states walked the primary key past
+# every sent row: 250 ms per claim halfway through 100,000). A dead worker's rows and
+# due retries (few) go first, then pending rows oldest first. Built once: the
+# parameters are the issue, the worker, the times and how many.
+_CLAIMS = tuple(
+    _claim_statement(claimable)
+    for claimable in (
+        and_(
+            _deliveries.c.status == DeliveryStatus.CLAIMED,
+            _deliveries.c.claimed_until < bindparam("c_now"),
+        ),
+        and_(
+            _deliveries.c.status == DeliveryStatus.RETRY,
+            or_(
+                _deliveries.c.next_attempt_at.is_(None),
+                _deliveries.c.next_attempt_at <= bindparam("c_now"),
+            ),
+        ),
+        _deliveries.c.status == DeliveryStatus.PENDING,
+    )
+)
+
+
 def _claim_rows(
     session: Session,
     issue_id: int,
@@ -76,89 +149,39 @@ def _claim_rows(
     now: datetime,
     until: datetime,
 ) -> list[int]:
-    # One status at a time, so each is a range of ix_deliveries_issue_status (issue_id,
-    # status, id) read in id order: a claim costs the rows it takes, not the rows already
-    # sent before them (one query with OR over the states walked the primary key past
-    # every sent row: 250 ms per claim halfway through 100,000). A dead worker's rows and
-    # due retries (few) go first, then pending rows oldest first.
     ids: list[int] = []
-    for claimable in (
-        and_(Delivery.status == DeliveryStatus.CLAIMED, Delivery.claimed_until < now),
-        and_(
-            Delivery.status == DeliveryStatus.RETRY,
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-        ),
-        Delivery.status == DeliveryStatus.PENDING,
-    ):
+    params = {"c_issue": issue_id, "c_worker": worker_id, "c_now": now, "c_until": until}
+    for claim in _CLAIMS:
         if len(ids) < limit:
-            ids += _claim_where(
-                session, issue_id, claimable, worker_id, limit - len(ids), now, until
-            )
+            ids += session.scalars(claim, {**params, "c_limit": limit - len(ids)}).all()
     return sorted(ids)
 
 
-def _claim_where(
-    session: Session,
-    issue_id: int,
-    claimable: ColumnElement[bool],
-    worker_id: str,
-    limit: int,
-    now: datetime,
-    until: datetime,
-) -> list[int]:
-    # PostgreSQL: FOR UPDATE SKIP LOCKED lets several workers claim at once, each
-    # passing over the rows another is claiming instead of waiting for them; the
-    # locked rows' WHERE is re-checked on their newest version, so a row claimed and
-    # committed meanwhile is not taken twice. SQLite ignores FOR UPDATE; there the
-    # whole UPDATE is one statement that takes the database's write lock before it
-    # reads (BEGIN IMMEDIATE semantics), so two claimers simply queue.
-    candidates = (
-        select(Delivery.id)
-        .where(Delivery.issue_id == issue_id, claimable)
-        .order_by(Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        # Its own FROM deliveries, not correlated with the table being updated.
-        .correlate(None)
-    )
-    claim = (
-        update(Delivery)
-        .where(Delivery.id.in_(candidates.scalar_subquery()))
-        .values(
-            status=DeliveryStatus.CLAIMED,
-            claimed_by=worker_id,
-            claimed_until=until,
-            attempts=Delivery.attempts + 1,
-            updated_at=now,
-        )
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    return list(session.scalars(claim))
-
-
 def _keep_receiving(session: Session, ids: list[int], now: datetime) -> list[ClaimedDelivery]:
+    postgres = on_postgres(session)
+    # Columns in ClaimedDelivery's order, then whether the subscriber still receives.
     rows = session.execute(
         select(
-            Delivery.id,
-            Delivery.subscriber_id,
-            Delivery.variant,
-            Subscriber.email,
-            Subscriber.name,
-            Subscriber.token_salt,
-            receiving(now).label("receiving"),
+            _deliveries.c.id,
+            _deliveries.c.subscriber_id,
+            _subscribers.c.email,
+            _subscribers.c.name,
+            _subscribers.c.token_salt,
+            _deliveries.c.variant,
+            receiving(now),
         )
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(Delivery.id.in_(ids))
-        .order_by(Delivery.id)
+        .join(_subscribers, _subscribers.c.id == _deliveries.c.subscriber_id)
+        .where(id_in(_deliveries.c.id, postgres))
+        .order_by(_deliveries.c.id),
+        ids_param(ids, postgres),
     ).all()
     # Checked at claim time, not only at the snapshot: someone who unsubscribed
     # after sending began must not get the rest of it.
-    gone = [row.id for row in rows if not row.receiving]
+    gone = [row[0] for row in rows if not row[-1]]
     if gone:
         session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(gone))
+            update(_deliveries)
+            .where(_deliveries.c.id.in_(gone))
             .values(
                 status=DeliveryStatus.SKIPPED,
                 claimed_by=None,
@@ -166,20 +189,9 @@ def _keep_receiving(session: Session, ids: list[int], now: datetime) -> list[Cla
                 last_error="subscriber no longer receives newsletters",
                 updated_at=now,
             )
-            .execution_options(synchronize_session=False)
         )
-    return [
-        ClaimedDelivery(
-            delivery_id=row.id,
-            subscriber_id=row.subscriber_id,
-            email=row.email,
-            name=row.name,
-            token_salt=row.token_salt,
-            variant=row.variant,
-        )
-        for row in rows
-        if row.receiving
-    ]
+    make = ClaimedDelivery._make
+    return [make(row[:-1]) for row in rows if row[-1]]
 
 
 def release_claims(

@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, select, text, update
+from sqlalchemy import Table, Update, and_, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from tryggnews.db.models import Delivery, DeliveryStatus
+from tryggnews.delivery.rowsets import id_in, ids_param, keyed_params, keyed_values, on_postgres
 from tryggnews.transports.base import SendResult, SendStatus
 
 # How long temporary failures are retried, counted from the snapshot (EMAIL.md: 48 h).
@@ -29,20 +30,38 @@ DEFAULT_GIVE_UP_AFTER = timedelta(hours=48)
 _table = cast(Table, Delivery.__table__)
 _RANDOM = random.Random()
 
-# Built once: answers are recorded in many small groups while a batch is sent.
-_ACCEPT = (
-    update(_table)
-    .where(_table.c.id == bindparam("b_id"), _table.c.status != DeliveryStatus.SENT)
-    .values(
-        status=DeliveryStatus.SENT,
-        sent_at=bindparam("b_now"),
-        message_id=bindparam("b_message_id"),
-        claimed_by=None,
-        claimed_until=None,
-        next_attempt_at=None,
-        updated_at=bindparam("b_now"),
+
+def _accept(postgres: bool) -> Update:
+    """Accepted answers → ``sent``, a whole group in one statement (each row's
+    Message-ID from ``rowsets.keyed_values``): the common case, so no parameters
+    are built or processed per row. Built once per database (``_ACCEPT``)."""
+    answered, message_id = keyed_values(_table.c.id, postgres)
+    return (
+        update(_table)
+        .where(answered, _table.c.status != DeliveryStatus.SENT)
+        .values(
+            status=DeliveryStatus.SENT,
+            sent_at=bindparam("b_now"),
+            message_id=message_id,
+            claimed_by=None,
+            claimed_until=None,
+            next_attempt_at=None,
+            updated_at=bindparam("b_now"),
+        )
     )
-)
+
+
+_ACCEPT = {postgres: _accept(postgres) for postgres in (False, True)}
+# What a retry's delay and the give-up limit depend on (a busy server can answer a
+# whole batch with 421s, so the ids are one list parameter here too).
+_RETRY_ROWS = {
+    postgres: select(_table.c.id, _table.c.attempts, _table.c.created_at).where(
+        id_in(_table.c.id, postgres)
+    )
+    for postgres in (False, True)
+}
+# The rarer answers, executemany with a row of parameters each. Built once: answers
+# are recorded in many small groups while a batch is sent.
 _STILL_OURS = and_(
     _table.c.id == bindparam("b_id"),
     _table.c.status == DeliveryStatus.CLAIMED,
@@ -94,7 +113,7 @@ def relax_durability(session: Session) -> None:
     a group lost to a database crash only means those messages go out again —
     a duplicate, never a loss. Nothing to do on SQLite (WAL, ``synchronous=NORMAL``).
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
@@ -123,21 +142,16 @@ def record_results(
     message_ids = message_ids or {}
     by_status: dict[SendStatus, list[SendResult]] = {status: [] for status in SendStatus}
     for result in results:
-        by_status[SendStatus(result.status)].append(result)
+        # Without a SendStatus(…) call per answer: a StrEnum member hashes and compares
+        # as its value, so a plain string finds its member's list too.
+        by_status[result.status].append(result)
 
     accepted = by_status[SendStatus.ACCEPTED]
     if accepted:
-        session.execute(
-            _ACCEPT,
-            [
-                {
-                    "b_id": r.delivery_id,
-                    "b_message_id": message_ids.get(r.delivery_id),
-                    "b_now": now,
-                }
-                for r in accepted
-            ],
-        )
+        postgres = on_postgres(session)
+        # Each row once (the first answer wins anyway: a second finds it ``sent``).
+        sent = {r.delivery_id: message_ids.get(r.delivery_id) for r in accepted}
+        session.execute(_ACCEPT[postgres], {"b_now": now, **keyed_params(sent, postgres)})
 
     final = [(r, DeliveryStatus.BOUNCED) for r in by_status[SendStatus.BOUNCED]] + [
         (r, DeliveryStatus.FAILED) for r in by_status[SendStatus.FAILED]
@@ -170,12 +184,11 @@ def _retries(
     """Schedule retries; return the rows that waited too long, to be failed instead."""
     if not retries:
         return []
+    postgres = on_postgres(session)
     rows = {
         row.id: row
         for row in session.execute(
-            select(_table.c.id, _table.c.attempts, _table.c.created_at).where(
-                _table.c.id.in_([r.delivery_id for r in retries])
-            )
+            _RETRY_ROWS[postgres], ids_param([r.delivery_id for r in retries], postgres)
         )
     }
     later: list[dict[str, Any]] = []

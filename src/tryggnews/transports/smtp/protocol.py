@@ -2,7 +2,7 @@
 
 Separate from the lane and the transport because none of it holds a connection
 or a thread: ``SmtpConfig`` and ``is_loopback`` are settings, ``classify`` is the
-meaning of a reply, ``to_crlf``, ``to_wire`` and ``send_data`` are the bytes on the wire.
+meaning of a reply, ``to_crlf``, ``to_wire`` and ``envelope_line`` are the bytes on the wire.
 
 What the server's answers mean (see ``classify``):
 
@@ -106,29 +106,21 @@ def to_wire(crlf: bytes) -> bytes:
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9.\-]+")
 
 
-def envelope_command(
-    smtp: smtplib.SMTP, verb: str, address: str, options: str = ""
-) -> tuple[int, bytes]:
-    """``MAIL FROM:<address>`` or ``RCPT TO:<address>`` and the reply.
+def envelope_line(verb: str, address: str, options: str = "") -> bytes:
+    """``MAIL FROM:<address>`` or ``RCPT TO:<address>`` as sent, with its CRLF.
 
     What ``smtplib.SMTP.mail`` and ``rcpt`` send, without their ``quoteaddr``, which
     parses every address with ``email.utils.parseaddr`` (pure Python) — twice a
     message. The addresses here are already plain ASCII (``ascii_address``);
-    anything else still goes through ``quoteaddr``.
+    anything else still goes through ``quoteaddr``. Like smtplib's ``putcmd``, a line
+    break inside the command is refused rather than sent as a second command.
     """
-    quoted = f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
-    smtp.putcmd(verb, f"{'FROM' if verb == 'mail' else 'TO'}:{quoted}{options}")
-    return smtp.getreply()
-
-
-def send_data(smtp: smtplib.SMTP, wire: bytes) -> tuple[int, bytes]:
-    """DATA with ``wire`` (``to_wire``'s form, sent as it is); the server's final reply."""
-    smtp.putcmd("data")
-    code, reply = smtp.getreply()
-    if code != 354:
-        raise smtplib.SMTPDataError(code, reply)
-    smtp.send(wire)
-    return smtp.getreply()
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"{verb}:<{address}>{options}\r\n".encode("ascii")
+    line = f"{verb}:{smtplib.quoteaddr(address)}{options}"
+    if "\r" in line or "\n" in line:
+        raise ValueError("a line break in an SMTP command is not allowed")
+    return f"{line}\r\n".encode("ascii")
 
 
 def make_retry(message: OutgoingMessage, detail: str) -> SendResult:

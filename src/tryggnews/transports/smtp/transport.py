@@ -8,7 +8,9 @@ when a signer is given, and sent exactly as signed (``data(raw)``, never
 Parallelism: ``connections`` lanes, each owning one smtplib connection and used
 by one thread at a time. A batch is shared out by the lanes pulling messages
 from a common iterator until it is empty, so a slow connection takes fewer.
-smtplib has no PIPELINING; parallel connections are how to go faster.
+smtplib opens each connection (TLS, EHLO, AUTH); the commands and replies of the
+messages go through the lane's ``Channel``, pipelined where the server offers
+PIPELINING (two round trips a message instead of four).
 
 One lane's work is ``lane``; what a reply means, and the bytes,
 ``protocol``.

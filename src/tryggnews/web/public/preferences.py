@@ -1,5 +1,6 @@
 """The preference centre at ``/p/<token>``: choices, pause and resume, unsubscribe
-and resubscribe, the person's stored data as a download, and erasure.
+and resubscribe; behind links of its own, the person's stored data (a page and a
+download) and erasure.
 
 Every view here is reached through the manage link (``TokenPurpose.MANAGE``) and
 changes only the person that link names.
@@ -11,17 +12,14 @@ import json
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from tryggnews.db.models import Subscriber, SubscriberStatus
+from tryggnews.db.models import SubscriberStatus
 from tryggnews.followup.origin import latest_issue_origin
 from tryggnews.subscribers.gdpr import erase, export_person
 from tryggnews.subscribers.lifecycle import (
-    Choices,
     ConfirmResult,
     change_preferences,
-    is_paused,
     pause,
     resubscribe,
     resume,
@@ -32,75 +30,29 @@ from tryggnews.subscribers.tokens import TokenPurpose
 from tryggnews.web.context import web_context
 from tryggnews.web.i18n import current_language, local_date, use_language
 from tryggnews.web.i18n import gettext as _
+from tryggnews.web.public import preference_page
 from tryggnews.web.public.forms import PauseForm, PreferencesForm, read_choices, text_shown
 from tryggnews.web.public.labels import LOCAL
-from tryggnews.web.public.links import load_subscriber, view_subscriber
+from tryggnews.web.public.links import load_subscriber, view_person
 from tryggnews.web.public.state import actor
-from tryggnews.web.public.stored import stored_for_page
-
-DISPLAY_ONLY = {"csrf": False}
+from tryggnews.web.public.stored import stored_data
 
 
 def register(bp: Blueprint) -> None:
+    preference_page.register(bp)
     bp.add_url_rule("/p/<token>", view_func=preferences, methods=["GET"])
     bp.add_url_rule("/p/<token>", view_func=save_preferences, methods=["POST"])
     bp.add_url_rule("/p/<token>/pausa", view_func=pause_page, methods=["POST"])
     bp.add_url_rule("/p/<token>/fortsatt", view_func=resume_page, methods=["POST"])
     bp.add_url_rule("/p/<token>/avsluta", view_func=unsubscribe_all, methods=["POST"])
     bp.add_url_rule("/p/<token>/prenumerera-igen", view_func=resubscribe_page, methods=["POST"])
+    bp.add_url_rule("/p/<token>/mina-uppgifter", view_func=stored_data, methods=["GET"])
     bp.add_url_rule("/p/<token>/mina-uppgifter.json", view_func=download_data, methods=["GET"])
     bp.add_url_rule("/p/<token>/radera", view_func=erase_page, methods=["GET", "POST"])
 
 
-def _preferences_page(
-    session: Session,
-    subscriber: Subscriber,
-    token: str,
-    *,
-    form: PreferencesForm | None = None,
-    pause_form: PauseForm | None = None,
-    status: int = 200,
-) -> tuple[str, int]:
-    context = web_context()
-    now = context.clock.now()
-    today = now.astimezone(LOCAL).date()
-    # Forms only shown are built without their own CSRF token: the template prints the
-    # session's token (f.csrf()) and CSRFProtect checks every POST; signing one per form
-    # on every view was a measurable part of the page (docs/performance.md).
-    if form is None:
-        form = PreferencesForm(
-            data=Choices.of(subscriber).as_dict(),
-            formdata=None,
-            vocabulary=context.vocabulary,
-            email=subscriber.email,
-            meta=DISPLAY_ONLY,
-        )
-    if pause_form is None:
-        pause_form = PauseForm(today=today, formdata=None, meta=DISPLAY_ONLY)
-    # Only what the page shows; the full export runs when the person asks for the file.
-    stored = stored_for_page(session, subscriber)
-    paused_through = None
-    if subscriber.paused_until is not None and subscriber.paused_until > now:
-        paused_through = (subscriber.paused_until.astimezone(LOCAL) - timedelta(days=1)).date()
-    page = render_template(
-        "public/preferences.html",
-        token=token,
-        subscriber=subscriber,
-        form=form,
-        pause_form=pause_form,
-        stored=stored,
-        paused=is_paused(subscriber, now),
-        paused_through=paused_through,
-        today=today,
-        text=current_text(context.settings.legal_basis, current_language()),
-    )
-    return page, status
-
-
 def preferences(token: str) -> tuple[str, int]:
-    with web_context().session_factory() as session:
-        subscriber = view_subscriber(session, TokenPurpose.MANAGE, token)
-        return _preferences_page(session, subscriber, token)
+    return preference_page.render_page(view_person(TokenPurpose.MANAGE, token), token)
 
 
 def save_preferences(token: str) -> BaseResponse | tuple[str, int]:
@@ -110,7 +62,7 @@ def save_preferences(token: str) -> BaseResponse | tuple[str, int]:
         subscriber = load_subscriber(session, TokenPurpose.MANAGE, token)
         form.owner_email = subscriber.email  # staff audiences accept some domains only
         if not form.validate():
-            return _preferences_page(session, subscriber, token, form=form, status=422)
+            return preference_page.render_page(subscriber, token, form=form, status=422)
         choices = read_choices(form)
         changed = change_preferences(session, subscriber, choices, by=by)
     # The language just chosen is the page's from now on: the message already speaks it.
@@ -129,7 +81,7 @@ def pause_page(token: str) -> BaseResponse | tuple[str, int]:
             flash(_("Bara en aktiv prenumeration kan pausas."), "error")
             return redirect(url_for("public.preferences", token=token), code=303)
         if not form.validate() or form.until_date is None:
-            return _preferences_page(session, subscriber, token, pause_form=form, status=422)
+            return preference_page.render_page(subscriber, token, pause_form=form, status=422)
         # "Till och med" the chosen day: sending resumes at the start of the next one.
         until = datetime.combine(form.until_date + timedelta(days=1), time(0), tzinfo=LOCAL)
         pause(session, subscriber, until, by=by)

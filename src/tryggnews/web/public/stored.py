@@ -1,6 +1,7 @@
-"""What the preference centre shows of the person's stored data, read cheaply.
+"""The page of the person's stored data (``/p/<token>/mina-uppgifter``), read cheaply.
 
-The full data export (``subscribers.gdpr.export_person``) runs only when the person
+The preference page itself only links here, so that a view of it reads and renders no
+history. The full data export (``subscribers.gdpr.export_person``) runs only when the person
 asks for it (``/p/<token>/mina-uppgifter.json``). The page shows the stored fields
 of the subscriber already loaded for the link, the consent history (indexed by the
 address hash) and the issues sent to the person (indexed by subscriber), each linked
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import render_template
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -20,8 +22,10 @@ from tryggnews.archive.feed import archive_url
 from tryggnews.db.models import ConsentEvent, Delivery, Issue, Subscriber
 from tryggnews.subscribers.gdpr import subscriber_record
 from tryggnews.subscribers.suppression import address_hash
+from tryggnews.subscribers.tokens import TokenPurpose
 from tryggnews.web.context import web_context
 from tryggnews.web.public.archive import archive_state
+from tryggnews.web.public.links import view_subscriber
 
 # The page's two reads of the person's history, built once and run on the session's
 # connection: building a select costs more than running it on an indexed table, and the
@@ -46,6 +50,14 @@ _DELIVERIES = (
     .where(Delivery.subscriber_id == bindparam("subscriber_id"))
     .order_by(Delivery.id)
 )
+
+
+def stored_data(token: str) -> str:
+    """What is stored about the person the manage link names (a bad link: the 400 page)."""
+    with web_context().session_factory() as session:
+        subscriber = view_subscriber(session, TokenPurpose.MANAGE, token)
+        stored = stored_for_page(session, subscriber)
+    return render_template("public/stored_data.html", token=token, stored=stored)
 
 
 def stored_for_page(session: Session, subscriber: Subscriber) -> dict[str, Any]:
