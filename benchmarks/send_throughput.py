@@ -1,13 +1,14 @@
 """Send throughput: tryggnews end to end against raw smtplib, into the same loopback SMTP sink.
 
     python benchmarks/send_throughput.py [--subscribers 20000] [--connections 1]
-                                         [--sink aiosmtpd|raw] [--rounds 3]
+                                         [--sink aiosmtpd|raw|raw-plain] [--rounds 3]
 
 Creates N subscribers in a fresh SQLite database and starts a sink SMTP server
 on 127.0.0.1 in a separate process (so it does not share the sender's GIL):
 ``aiosmtpd`` (a Python SMTP server, the slower sink) or ``raw`` (a minimal
 asyncio socket sink that answers 250 to everything and, like Postfix and the
-large relays, offers PIPELINING in its EHLO answer). Then, in the same run:
+large relays, offers PIPELINING in its EHLO answer; ``raw-plain`` is the same sink
+without it). Then, in the same run:
 
 (a) baseline: raw ``smtplib`` sends N pre-built messages of the same size as the
     newsletter over the same number of connections (one thread each, one
@@ -65,6 +66,8 @@ class RawSink(asyncio.Protocol):
     Commands that arrive together (PIPELINING, which its EHLO offers) are answered
     in order, in one write."""
 
+    EHLO = b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
         self.buffer = bytearray()
@@ -101,7 +104,7 @@ class RawSink(asyncio.Protocol):
                 self.transport.close()
                 return
             elif command == b"EHLO":
-                out.append(b"250-sink\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                out.append(self.EHLO)
             else:
                 out.append(self.answer(line))
         if out:
@@ -110,6 +113,13 @@ class RawSink(asyncio.Protocol):
     def answer(self, line: bytes) -> bytes:
         """The reply to any other command (a subclass may look at it, e.g. count RCPTs)."""
         return b"250 OK\r\n"
+
+
+class PlainRawSink(RawSink):
+    """The raw sink without PIPELINING in its EHLO: every client, the pipeline included,
+    waits for each answer (``--sink raw-plain``)."""
+
+    EHLO = b"250-sink\r\n250 8BITMIME\r\n"
 
 
 class _AcceptAll:
@@ -122,6 +132,8 @@ def run_sink(kind: str) -> None:
     loop = asyncio.new_event_loop()
     if kind == "raw":
         factory: object = RawSink
+    elif kind == "raw-plain":
+        factory = PlainRawSink
     else:
         from aiosmtpd.smtp import SMTP
 
@@ -389,9 +401,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=20_000, help="recipients (20000)")
     parser.add_argument("--connections", type=int, default=1, help="parallel SMTP connections")
-    parser.add_argument("--sink", choices=("aiosmtpd", "raw"), default="aiosmtpd")
+    parser.add_argument("--sink", choices=("aiosmtpd", "raw", "raw-plain"), default="aiosmtpd")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")
-    parser.add_argument("--run-sink", choices=("aiosmtpd", "raw"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--run-sink", choices=("aiosmtpd", "raw", "raw-plain"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.run_sink:
         run_sink(args.run_sink)

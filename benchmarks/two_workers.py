@@ -2,7 +2,7 @@
 
     python benchmarks/two_workers.py [--database-url postgresql://postgres@127.0.0.1:5432/test]
                                      [--subscribers 100000] [--connections 2]
-                                     [--batch-size 500] [--workers 2]
+                                     [--batch-size 500] [--workers 2] [--sink-delay 0]
 
 On PostgreSQL (each run in fresh schemas it creates and drops), the same issue is
 prepared twice with N subscribers (bulk-inserted, then snapshotted into the ledger
@@ -18,7 +18,10 @@ process), extended here to count every RCPT: the rate of a phase is its messages
 over the time from its first RCPT to its last, so the workers' start-up (imports,
 connecting) is left out; the wall time including start-up is printed too. Each
 phase is checked: every recipient exactly once at the sink, and every ledger row
-``sent``. The last line is machine-readable; ``ratio=`` is two over one.
+``sent``. With ``--sink-delay S`` the sink answers each command group S seconds late, as
+a real relay does: the send is then bound by the relay's answer time, not by the CPU of
+the machine the sink, the database and the workers share. The last line is
+machine-readable; ``ratio=`` is two over one.
 """
 
 from __future__ import annotations
@@ -72,9 +75,41 @@ class CountingSink(RawSink):
         return b"250 OK\r\n"
 
 
-def run_sink() -> None:
+class DelayedWrites:
+    """A relay's answer time: every answer on one connection leaves ``delay`` seconds after
+    the command it answers, in order (as a relay that writes each message to its queue on
+    disk before its 250 takes a few milliseconds)."""
+
+    def __init__(self, transport: asyncio.Transport, delay: float) -> None:
+        self.transport, self.delay = transport, delay
+        self.loop = asyncio.get_running_loop()
+        self.last = 0.0
+
+    def _at(self) -> float:
+        # Strictly increasing per connection, so the event loop keeps the answers in order.
+        self.last = max(self.loop.time() + self.delay, self.last + 1e-6)
+        return self.last
+
+    def write(self, data: bytes) -> None:
+        self.loop.call_at(self._at(), self.transport.write, data)
+
+    def close(self) -> None:
+        self.loop.call_at(self._at(), self.transport.close)
+
+
+class SlowCountingSink(CountingSink):
+    delay: ClassVar[float] = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        delayed = DelayedWrites(transport, self.delay)  # type: ignore[arg-type]
+        super().connection_made(delayed)  # type: ignore[arg-type]
+
+
+def run_sink(delay: float) -> None:
     loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(loop.create_server(CountingSink, "127.0.0.1", 0))
+    SlowCountingSink.delay = delay
+    factory = SlowCountingSink if delay > 0 else CountingSink
+    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))
     print(server.sockets[0].getsockname()[1], flush=True)
     loop.run_forever()
 
@@ -240,10 +275,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=2, help="SMTP connections per worker")
     parser.add_argument("--batch-size", type=int, default=500, help="rows per claim (500)")
     parser.add_argument("--workers", type=int, default=2, help="workers in the second phase")
+    parser.add_argument(
+        "--sink-delay",
+        type=float,
+        default=0.0,
+        help="seconds the sink takes to answer each command group, as a relay does (0)",
+    )
     parser.add_argument("--run-sink", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_sink:
-        run_sink()
+        run_sink(args.sink_delay)
         return
 
     from tryggnews.db.engine import normalise_url
@@ -256,7 +297,9 @@ def main() -> None:
     schemas = [f"bench_{tag}_one", f"bench_{tag}_two"]
     admin = create_engine(base)
     sink = subprocess.Popen(
-        [sys.executable, __file__, "--run-sink"], stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "--run-sink", "--sink-delay", str(args.sink_delay)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert sink.stdout is not None
@@ -286,7 +329,8 @@ def main() -> None:
     rate_one, rate_two = (total - 1) / one, (total - 1) / two
     print(
         f"subscribers {total}, connections per worker {args.connections}, batch "
-        f"{args.batch_size}, cores {os.cpu_count()}, load average "
+        f"{args.batch_size}, sink delay {args.sink_delay * 1000:.0f} ms, cores "
+        f"{os.cpu_count()}, load average "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     print(f"one worker:  {rate_one:8.0f} msg/s")

@@ -15,7 +15,7 @@ and LF so no value can add a header of its own; non-ASCII text in headers is
 RFC 2047-encoded by the standard library, never by hand.
 
 Line endings are ``\\n`` (a Maildir on Unix) unless ``build`` is asked for another
-``MessageForm``: CRLF for a DKIM-signing SMTP transport, or the SMTP ``wire`` form
+``MessageForm``: CRLF (what ``DkimSigner.sign`` takes), or the SMTP ``wire`` form
 (CRLF, dot-stuffed, with the end-of-data line). The constant segments are kept in
 each form, converted once per template, so a message in any form is still one join
 and nothing scans or copies the 40 KB per recipient (docs/performance.md).

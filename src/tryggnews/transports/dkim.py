@@ -16,11 +16,23 @@ header hash is made by ``cryptography`` (OpenSSL): dkimpy's own RSA is pure
 Python and cost about 6 of the 8 ms per message. The body is canonicalised and
 hashed once for both signatures.
 
-At volume (``sign_all``, a batch) the signing runs in a helper process: the
-RSA step holds the GIL, and on the sending process it would take about as much
+The SMTP transport hands over messages in the wire form (``MessageForm.WIRE``:
+dot-stuffed, ending with the end-of-data line), the bytes it sends anyway, and
+gets back only the DKIM-Signature header line(s) (``wire_signature``), a few
+hundred bytes, which it puts in front of those bytes. The signature covers the
+message as the receiver reads it, before dot-stuffing, so ``from_wire`` recovers
+that exactly (drops the end-of-data line, undoes the stuffing) before signing.
+Header lines start with a field name or, folded, with whitespace, never with a
+dot: the signature lines followed by a message in the wire form are still the
+wire form. So the sending process neither stuffs nor copies a signed message.
+
+At volume (``wire_signatures``, a batch) the signing runs in a helper process:
+the RSA step holds the GIL, and on the sending process it would take about as much
 CPU as everything else a message needs. The batch's messages go to the helper in
-order, and come back signed while the lanes send the ones before them; two helpers
-(one on a single core), so signing can use the core the sender leaves.
+order, and their signatures come back while the lanes send the ones before them;
+two helpers (one on a single core), so signing can use the core the sender leaves.
+A single message is signed the same way in the sending process. ``sign`` signs a
+CRLF message and returns it signed, for callers without the wire form.
 
 The optional second signature is Ed25519 (RFC 8463) under its own selector: it
 signs the SHA-256 of the same header data. Receivers that do not know it ignore
@@ -148,6 +160,24 @@ def relaxed_body(body: bytes) -> bytes:
     return body[:end] + b"\r\n"
 
 
+def from_wire(wire: bytes) -> bytes:
+    """The CRLF message that SMTP's wire form (``MessageForm.WIRE``) carries, as the
+    receiving server reads it: without the end-of-data line ``.\\r\\n``, and a line
+    starting with ``..`` starts with ``.``. The exact inverse of the SMTP transport's
+    ``to_wire`` for a message ending in CRLF (which ``to_wire`` makes it end in).
+
+    Stuffing doubled the dot of every line that started with one, so every CRLF
+    followed by a dot in ``wire`` is followed by two, and each pair loses one."""
+    if not wire.endswith(b"\r\n.\r\n"):
+        raise ValueError("a message in the wire form ends with CRLF . CRLF")
+    crlf = wire[:-3]
+    if b"\r\n." in crlf:
+        crlf = crlf.replace(b"\r\n..", b"\r\n.")
+    if crlf.startswith(b"."):
+        crlf = crlf[1:]
+    return crlf
+
+
 def _reason(exc: Exception) -> str:
     return str(exc).split("\n")[0].rstrip(".") or type(exc).__name__
 
@@ -230,6 +260,18 @@ class DkimSigner:
     def sign(self, message: bytes) -> bytes:
         """``message`` with its DKIM-Signature header(s) in front: the bytes to send.
         ``ValueError`` if its lines end in a bare LF (it is signed as it is sent)."""
+        return self.signature(message) + message
+
+    def wire_signature(self, wire: bytes) -> bytes:
+        """The DKIM-Signature header line(s) of a message in the SMTP wire form
+        (``from_wire``): put in front of ``wire``, the signed message as sent."""
+        signature = self.signature(from_wire(wire))
+        # A line starting with a dot would need stuffing; header lines never do.
+        assert not signature.startswith(b".") and b"\n." not in signature
+        return signature
+
+    def signature(self, message: bytes) -> bytes:
+        """The DKIM-Signature header line(s) of a CRLF ``message`` (see ``sign``)."""
         first = message.find(b"\n")
         if first > 0 and message[first - 1] != 0x0D:
             raise ValueError("DKIM signs messages with CRLF line endings")
@@ -244,12 +286,13 @@ class DkimSigner:
             signatures += self._signature(
                 b"ed25519-sha256", self.ed25519_selector, canonical, body_hash, timestamp
             )
-        return signatures + message
+        return signatures
 
-    def sign_all(self, messages: Iterable[bytes]) -> Iterator[bytes]:
-        """Each of ``messages`` signed (as ``sign``), in order, by helper processes
-        started at the first call and kept until ``close``. All of ``messages`` are
-        handed over at once; each comes back as soon as it is signed."""
+    def wire_signatures(self, messages: Iterable[bytes]) -> Iterator[bytes]:
+        """The signature lines of each of ``messages`` (wire form, as ``wire_signature``),
+        in order, made by helper processes started at the first call and kept until
+        ``close``. All of ``messages`` are handed over at once; each signature comes
+        back as soon as it is made."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 HELPERS,
@@ -257,7 +300,7 @@ class DkimSigner:
                 initializer=_start_worker,
                 initargs=(self._options,),
             )
-        return self._pool.map(_sign_in_worker, messages, chunksize=POOL_CHUNK)
+        return self._pool.map(_wire_signature_in_worker, messages, chunksize=POOL_CHUNK)
 
     def close(self) -> None:
         """Stop the helper processes, if they were started."""
@@ -311,5 +354,5 @@ def _start_worker(options: dict[str, Any]) -> None:
     _WORKER["signer"] = DkimSigner(**options)
 
 
-def _sign_in_worker(message: bytes) -> bytes:
-    return _WORKER["signer"].sign(message)
+def _wire_signature_in_worker(wire: bytes) -> bytes:
+    return _WORKER["signer"].wire_signature(wire)

@@ -1,9 +1,12 @@
 """The SMTP transport: smtplib over TLS, a few reused connections, one recipient each time.
 
 Each message is its own transaction (MAIL, RCPT, DATA) because each recipient's
-message carries their own tokens. The bytes are converted to CRLF once, DKIM-signed
-when a signer is given, and sent exactly as signed (``data(raw)``, never
-``send_message``, which would re-serialise them).
+message carries their own tokens. The sender builds the bytes in the wire form
+(``MessageForm.WIRE``: CRLF, dot-stuffed), signed or not; with DKIM, the signer
+makes the DKIM-Signature line(s) from those bytes and they go in front
+(``transports.dkim``), so a signed message is never stuffed or copied whole here.
+They are sent as they are, never through ``send_message``, which would
+re-serialise them.
 
 Parallelism: ``connections`` lanes, each owning one smtplib connection and used
 by one thread at a time. A batch is shared out by the lanes pulling messages
@@ -104,9 +107,9 @@ class SmtpTransport:
 
     @property
     def message_form(self) -> MessageForm:
-        """Ready for DATA when nothing is left to do to the bytes; CRLF when DKIM signs
-        them first (the signature covers the message before dot-stuffing)."""
-        return MessageForm.CRLF if self.dkim is not None else MessageForm.WIRE
+        """Ready for DATA, with DKIM too: the signer recovers the message before
+        dot-stuffing from these bytes, and its lines go in front of them."""
+        return MessageForm.WIRE
 
     def check(self) -> None:
         """Connect and log in once, so a wrong host, port, certificate or password
@@ -173,13 +176,15 @@ class SmtpTransport:
             self.dkim.close()
 
     def _sign_ahead(self, batch: Sequence[OutgoingMessage]) -> Iterator[OutgoingMessage]:
-        """The batch with each message CRLF and DKIM-signed by the signer's helper
-        process, which works ahead of the lanes; ``prepare`` then only dot-stuffs it."""
+        """The batch in the wire form, each message behind its DKIM-Signature line(s),
+        made by the signer's helper processes ahead of the lanes; ``prepare`` then
+        has nothing left to do. Only the signature lines come back from the helper."""
         assert self.dkim is not None
-        signed = self.dkim.sign_all(_crlf(message) for message in batch)
+        wires = [_wire(message) for message in batch]
+        signatures = self.dkim.wire_signatures(wires)
         return (
-            dataclasses.replace(m, raw=raw, form=MessageForm.CRLF)
-            for m, raw in zip(batch, signed, strict=True)
+            dataclasses.replace(m, raw=signature + wire, form=MessageForm.WIRE)
+            for m, wire, signature in zip(batch, wires, signatures, strict=True)
         )
 
     # --- used by the lanes -----------------------------------------------------------
@@ -194,16 +199,11 @@ class SmtpTransport:
 
     def prepare(self, message: OutgoingMessage) -> bytes:
         """The bytes to send after DATA (``to_wire``'s form), signed if DKIM is on."""
-        if message.form == MessageForm.WIRE:
-            if self.dkim is not None:
-                # The signature covers the message before dot-stuffing; the sender asks
-                # ``message_form`` and never builds this form for a signing transport.
-                raise ValueError("a message in the wire form cannot be DKIM-signed")
-            return message.raw
-        if self._signed_ahead:
-            return to_wire(message.raw)  # already CRLF and signed (``_sign_ahead``)
-        raw = _crlf(message)
-        return to_wire(self.dkim.sign(raw) if self.dkim is not None else raw)
+        wire = _wire(message)
+        if self.dkim is None or self._signed_ahead:  # signed ahead: ``_sign_ahead``
+            return wire
+        # Header lines never start with a dot: in front of the wire form, still wire form.
+        return self.dkim.wire_signature(wire) + wire
 
     @staticmethod
     def mail_options(smtp: smtplib.SMTP, raw: bytes) -> str:
@@ -275,5 +275,8 @@ class SmtpTransport:
         )
 
 
-def _crlf(message: OutgoingMessage) -> bytes:
-    return message.raw if message.form == MessageForm.CRLF else to_crlf(message.raw)
+def _wire(message: OutgoingMessage) -> bytes:
+    """The message in the wire form: as it is when the sender built it so."""
+    if message.form == MessageForm.WIRE:
+        return message.raw
+    return to_wire(message.raw if message.form == MessageForm.CRLF else to_crlf(message.raw))
