@@ -39,9 +39,11 @@ $(NODE_STAMP): package.json package-lock.json
 
 # The suite runs in one process per core (pytest-xdist): most of it waits on real servers,
 # processes and browsers, so two processes nearly halve it. PYTEST_WORKERS=0 runs it in one.
+# Tests marked "serial" (a kill test whose bound needs a core of its own) run after, alone.
 PYTEST_WORKERS ?= auto
 test: lint types imports $(NODE_STAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial"
+	$(BIN)/pytest -m serial
 
 serve: $(STAMP)
 	$(BIN)/tryggnews serve

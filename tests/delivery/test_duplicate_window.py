@@ -15,6 +15,7 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sending_setup import ISSUE_KEY, address, cli_env, prepare_issue, smtp_env
 from smtp_servers import ScriptedHandler, smtp_server
 from sqlalchemy import select
@@ -27,6 +28,11 @@ from tryggnews.delivery.ledger import ledger_counts
 
 TOTAL = 2000
 KILLS = 3
+
+# The 3 % bound is what the recorder keeps on a machine that gives it a core: with other
+# tests' processes competing for the CPU it lags and the bound is not what is measured.
+# `make test` runs "serial" tests on their own after the parallel part.
+pytestmark = pytest.mark.serial
 
 
 def test_three_kills_duplicate_at_most_three_percent(
