@@ -31,14 +31,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, exists, insert, select, text
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,7 +46,7 @@ from tryggnews.config import Settings, load_settings
 from tryggnews.content.issues import add_block, create_issue, get_issue
 from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
-from tryggnews.db.engine import make_engine, make_session_factory, normalise_url
+from tryggnews.db.engine import make_engine, make_session_factory
 from tryggnews.db.migrate import upgrade
 from tryggnews.db.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
 from tryggnews.delivery.ledger import receiving, snapshot_audience
@@ -228,18 +227,13 @@ def database(url: str | None, folder: str) -> Iterator[str]:
     if url is None:
         yield f"sqlite:///{folder}/bench.db"
         return
-    base = normalise_url(url)
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
+    from public_data import drop_schema, fresh_postgres_schema
+
+    schema_url, schema = fresh_postgres_schema(url)
     try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+        yield schema_url
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        drop_schema(url, schema)
 
 
 def main() -> None:
