@@ -9,6 +9,7 @@ approvals); every form carries the CSRF token like the workspace's other forms.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from tryggnews.content.translations import (
     translation_languages,
 )
 from tryggnews.content.views import block_view, issue_view
+from tryggnews.content.vocabulary import Vocabulary
 from tryggnews.db.models import Issue
 from tryggnews.editors.blocks import block_locked_reason, can_edit_block, get_block
 from tryggnews.editors.mail import withdrawn_notice
@@ -69,6 +71,17 @@ def _page_of_block(block_id: int, **extra: object) -> str:
         may_edit=can_edit_block(current_user(), block),
         **extra,
     )
+
+
+def _language_shown(lang: str, vocabulary: Vocabulary, *, stale: bool) -> dict[str, Any]:
+    """What the two translation forms show of the language they edit."""
+    return {
+        "lang": lang,
+        "dir": direction(lang),
+        "label": vocabulary.languages[lang],
+        "what": adjective(lang, vocabulary),
+        "stale": stale,
+    }
 
 
 def _save(
@@ -134,13 +147,9 @@ def block_form(block_id: int, lang: str) -> str | Response | tuple[str, int]:
         "editor/translation_form.html",
         block=block,
         data=data,
-        lang=lang,
-        dir=direction(lang),
-        label=vocabulary.languages[lang],
-        what=adjective(lang, vocabulary),
-        stale=bool(text and text.stale),
         problems=problems,
         locked=block_locked_reason(session, block),
+        **_language_shown(lang, vocabulary, stale=bool(text and text.stale)),
     )
     return (page, 400) if problems else page
 
@@ -198,11 +207,7 @@ def issue_form(key: str, lang: str) -> str | Response | tuple[str, int]:
         "editor/issue_translation.html",
         issue=issue,
         data=data,
-        lang=lang,
-        dir=direction(lang),
-        label=vocabulary.languages[lang],
-        what=adjective(lang, vocabulary),
-        stale=bool(text and text.stale),
         problems=problems,
+        **_language_shown(lang, vocabulary, stale=bool(text and text.stale)),
     )
     return (page, 400) if problems else page
