@@ -41,6 +41,7 @@ from tryggnews.db.plans import Statement, capture, explain, full_scans, indexes_
 from tryggnews.editors.accounts import create_user
 from tryggnews.subscribers.tokens import TokenSigner
 from tryggnews.web import create_app
+from tryggnews.web.context import EXTENSION
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-secret-key-0123456789-abcdefghij"
@@ -164,7 +165,7 @@ def collect(
     client = app.test_client()
     found: list[PageQueries] = []
     for page, run in pages(seeded, TokenSigner(SECRET)):
-        with capture(engine) as statements:
+        with capture(engine, app.extensions[EXTENSION].reader) as statements:
             status = run(client)
         if status >= 400:
             # Listed anyway (the statements it ran before failing), and said loudly.

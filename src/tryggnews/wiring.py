@@ -23,7 +23,7 @@ from tryggnews.config import Settings
 from tryggnews.content.owner_blocks import check_minimums
 from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
 from tryggnews.db.counters import SharedCounters
-from tryggnews.db.engine import make_engine, make_session_factory
+from tryggnews.db.engine import make_engine, make_reader, make_session_factory
 from tryggnews.delivery.bounce_mail import BounceRules
 from tryggnews.delivery.bounce_mailbox import BounceMailbox, MailboxConfig, open_mailbox
 from tryggnews.delivery.options import BatchReport, DeliveryOptions
@@ -60,6 +60,11 @@ def engine(database_url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine the hot public pages read a single row on (``db.engine.make_reader``)."""
+    return make_reader(engine)
 
 
 def shared_counters(sessions: sessionmaker[Session], settings: Settings) -> SharedCounters:

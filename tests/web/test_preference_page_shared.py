@@ -1,7 +1,7 @@
 """The preference page is rendered once per language, status, pause and day and filled in
 per request: each person's page holds only their own address, token, pause day and
-choices, each visitor's the CSRF token of their own session, and the filled page is the
-page the ordinary rendering gives; a page with a flashed message is rendered as it is.
+choices and nothing of the visitor's (no CSRF token, no cookie), and the filled page is
+the page the ordinary rendering gives; a page with a flashed message is rendered as it is.
 
 The real app on a SQLite file and PostgreSQL.
 """
@@ -13,7 +13,7 @@ import re
 
 from flask.testing import FlaskClient
 from markupsafe import escape
-from public_site import CSRF, Site, confirmed, site_fixture, text_of  # noqa: F401
+from public_site import Site, confirmed, site_fixture, text_of  # noqa: F401
 
 from tryggnews.web.public.preference_page import MARK, preference_page_cache
 
@@ -31,12 +31,6 @@ def _renders(site: Site) -> int:
 
 def _checked(page: str) -> set[str]:
     return set(re.findall(r'name="(?:audiences|topics|language)" value="([^"]+)" checked', page))
-
-
-def _token(page: str) -> str:
-    match = CSRF.search(page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def _view(client: FlaskClient, path: str) -> str:
@@ -93,32 +87,24 @@ def test_each_person_sees_only_their_own_values(site: Site) -> None:
     assert "/fortsatt" in pages[DAN] and "/fortsatt" not in pages[ANNA]
     assert "15 augusti 2027" not in pages[ANNA]
 
-    # Anna and a second visitor of hers share the kept copy; the second gets a token of
-    # their own session, and each token is accepted only from its own session.
+    # Anna and a second visitor of hers share the kept copy, which holds nothing of either
+    # visitor: no CSRF token (the forms post behind the signed link) and no cookie set.
     renders = _renders(site)
     second = site.app.test_client()
-    again = _view(second, paths[ANNA])
+    first_visit = second.get(paths[ANNA])
     assert _renders(site) == renders, "the same kind of page was rendered again"
-    assert _token(again) != _token(pages[ANNA])
+    assert first_visit.get_data(as_text=True) == pages[ANNA]
+    assert "csrf_token" not in pages[ANNA] and "Set-Cookie" not in first_visit.headers
     fields = {"audiences": ["senior"], "language": "sv"}
-    crossed = second.post(paths[ANNA], data={"csrf_token": _token(pages[ANNA]), **fields})
-    assert crossed.status_code == 400
-    own = second.post(paths[ANNA], data={"csrf_token": _token(again), **fields})
-    assert own.status_code == 303
-    mine = visitors[BO].post(
-        paths[BO],
-        data={"csrf_token": _token(pages[BO]), "audiences": ["foretag"], "language": "en"},
-    )
-    assert mine.status_code == 303
+    assert second.post(paths[ANNA], data=fields).status_code == 303
 
 
 def text_of_html(page: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
 
 
-def _without_notice_and_tokens(page: str) -> str:
+def _without_notice(page: str) -> str:
     page = re.sub(r'<p class="notice[^"]*" role="status">.*?</p>', "", page, flags=re.S)
-    page = CSRF.sub('name="csrf_token" value=""', page)
     return re.sub(r"\s+", " ", page)
 
 
@@ -133,7 +119,7 @@ def test_the_filled_page_is_the_ordinary_rendering(site: Site) -> None:
         assert _renders(site) == renders, "a page with a message is not kept"
         filled = site.get(path + query).get_data(as_text=True)
         assert "Ett meddelande bara för dig." not in filled
-        assert _without_notice_and_tokens(filled) == _without_notice_and_tokens(ordinary)
+        assert _without_notice(filled) == _without_notice(ordinary)
     # The query string is the visitor's: it made a page of its own.
     assert "from=kommun" in filled
     assert "from=kommun" not in site.get(path).get_data(as_text=True)

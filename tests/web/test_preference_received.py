@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from tryggnews.archive.withdrawal import withdraw_issue
 from tryggnews.db.models import Delivery, DeliveryStatus, Issue, Subscriber
 from tryggnews.db.plans import capture
+from tryggnews.web.context import EXTENSION
 
 SPRING = [
     Part("Trygghetsvandring i Åkersberga"),
@@ -111,7 +112,7 @@ def test_the_pages_do_not_run_the_export_and_their_queries_do_not_grow(
 
     # The preference page reads the person and nothing else: no history, no archive.
     site.get(manage)
-    with capture(engine) as preferences:
+    with capture(engine, site.app.extensions[EXTENSION].reader) as preferences:
         assert site.get(manage).status_code == 200
     assert len(preferences) == 1 and "FROM subscribers" in preferences[0].sql
 

@@ -37,8 +37,9 @@ class Statement:
 
 
 @contextlib.contextmanager
-def capture(engine: Engine) -> Iterator[list[Statement]]:
-    """Every statement ``engine`` executes inside the block, in order."""
+def capture(*engines: Engine) -> Iterator[list[Statement]]:
+    """Every statement the ``engines`` execute inside the block, in order (an app's main
+    engine and its reader, ``db.engine.make_reader``, which may be the same)."""
     seen: list[Statement] = []
 
     def record(
@@ -51,11 +52,14 @@ def capture(engine: Engine) -> Iterator[list[Statement]]:
     ) -> None:
         seen.append(Statement(statement, parameters))
 
-    event.listen(engine, "before_cursor_execute", record)
+    distinct = list({id(engine): engine for engine in engines}.values())
+    for engine in distinct:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in distinct:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def explain(connection: Connection, statement: Statement) -> list[str]:

@@ -23,6 +23,7 @@ from tryggnews.web.framing import CONTENT_SECURITY_POLICY, framed_by_others
 from tryggnews.web.i18n import gettext as _
 from tryggnews.web.i18n import set_up_languages
 from tryggnews.web.public.blueprint import public_blueprint
+from tryggnews.web.sessions import CookieSessions
 
 # One year, as the HSTS preload list asks; subdomains are the kommun's to decide, not ours.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
@@ -59,13 +60,15 @@ def create_app(
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count
         )
+    app.session_interface = CookieSessions()
     csrf.init_app(app)
     hsts = secure and settings.hsts
+    sessions = session_factory or wiring.session_factory(wiring.engine(settings.database_url))
     app.extensions[EXTENSION] = WebContext(
         settings=settings,
         vocabulary=vocabulary or wiring.vocabulary(settings),
-        session_factory=session_factory
-        or wiring.session_factory(wiring.engine(settings.database_url)),
+        session_factory=sessions,
+        reader=wiring.reader(sessions.kw["bind"]),
         transport=transport or wiring.transport(settings),
         clock=clock or SystemClock(),
         signer=wiring.signer(settings),
@@ -75,17 +78,23 @@ def create_app(
     _register_blueprints(app)
     _register_error_pages(app)
 
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    defaults = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
         # Links carry signed tokens in their path: never leak them to another site.
         # (Same-origin, not no-referrer: Flask-WTF's CSRF check over HTTPS needs a Referer.)
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not framed_by_others():  # the sign-up page on the organisations' sites
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if hsts:
-            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        ("Referrer-Policy", "same-origin"),
+    ]
+    if hsts:
+        defaults.append(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
+    framing = ("X-Frame-Options", "SAMEORIGIN")
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        # Each header unless the view set its own; the names read once, not per header.
+        present = {name.lower() for name, _value in response.headers}
+        wanted = defaults if framed_by_others() else [*defaults, framing]  # sign-up embeds
+        response.headers.extend([pair for pair in wanted if pair[0].lower() not in present])
         return response
 
     return app

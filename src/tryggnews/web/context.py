@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.clock import Clock
@@ -31,6 +32,7 @@ class WebContext:
     settings: Settings
     vocabulary: Vocabulary
     session_factory: sessionmaker[Session]
+    reader: Engine  # single-row reads of the hot public pages (db.engine.make_reader)
     transport: Transport
     clock: Clock
     signer: TokenSigner

@@ -172,6 +172,8 @@ def _swedish_only() -> bool:
 
 def _asked() -> str | None:
     """The language ``?lang=`` asks for, when it is a declared one."""
+    if not request.query_string:  # most pages: no need to parse the arguments
+        return None
     value = request.args.get(PARAMETER, "")
     return value if value in _declared() else None
 

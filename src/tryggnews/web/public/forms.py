@@ -147,6 +147,9 @@ class SignUpForm(ChoicesFields):
 
 
 class PreferencesForm(ChoicesFields):
+    class Meta:
+        csrf = False  # posted behind the person's signed link (signed_forms.py)
+
     def __init__(self, *args: Any, email: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owner_email = email
@@ -161,6 +164,9 @@ class LinkRequestForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type h
 
 class PauseForm(FlaskForm):  # type: ignore[misc]  # wtforms has no type hints
     """Pause until a date, inclusive; ``today`` is set by the view from the app's clock."""
+
+    class Meta:
+        csrf = False  # posted behind the person's signed link (signed_forms.py)
 
     until = StringField(lazy_gettext("Pausa till och med"))
 

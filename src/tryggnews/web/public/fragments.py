@@ -77,7 +77,6 @@ def preference_choices(choices: Choices) -> Markup:
             data=choices.as_dict(),
             formdata=None,
             vocabulary=web_context().vocabulary,
-            meta={"csrf": False},
         )
         return render_template(TEMPLATE, form=form)
 

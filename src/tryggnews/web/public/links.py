@@ -9,16 +9,16 @@ erased — gets one friendly page with status 400, and nothing changes.
 
 from __future__ import annotations
 
-import functools
 import hmac
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TypeVar
 
 from flask import render_template, url_for
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from tryggnews.db.engine import read_one
 from tryggnews.db.models import Subscriber, SubscriberStatus
 from tryggnews.errors import TokenError
 from tryggnews.subscribers.lifecycle import Recipient
@@ -76,23 +76,11 @@ def view_subscriber(session: Session, purpose: TokenPurpose, token: str) -> Subs
 
 def view_person(purpose: TokenPurpose, token: str) -> Person:
     """As ``view_subscriber``, for the preference page: only the fields it shows, read on
-    a connection of its own (an ORM session's begin and close cost more than the query,
-    and were a measurable part of the page: docs/performance.md)."""
+    the app's reader (an ORM session's begin and close, and on PostgreSQL the pre-ping and
+    the transaction, cost more than the query: docs/performance.md)."""
     claims = _claims(purpose, token, None)
-    with _reader(web_context().session_factory.kw["bind"]).connect() as connection:
-        row = connection.execute(_PERSON, {"id": claims.subscriber_id}).one_or_none()
-    return _checked(purpose, claims.token_salt, Person(*row) if row else None)
-
-
-@functools.lru_cache(maxsize=8)
-def _reader(engine: Engine) -> Engine:
-    """The engine a single read runs on. PostgreSQL: in autocommit mode, as one SELECT
-    needs no transaction of its own; it saves the BEGIN and the ROLLBACK, two of the
-    view's four round trips (client and server CPU). SQLite: the engine as it is, where
-    switching the mode costs more than it saves."""
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
+    row = read_one(web_context().reader, _PERSON, {"id": claims.subscriber_id})
+    return _checked(purpose, claims.token_salt, Person(**row._mapping) if row else None)
 
 
 def _claims(purpose: TokenPurpose, token: str, max_age: int | None) -> TokenClaims:

@@ -3,15 +3,16 @@
 The page as a GET shows it (no form errors, no flashed message waiting) depends on the
 page's language, the person's status, whether a pause runs, today's local date (the pause
 field's earliest day), the script root and the query string (the language switcher's links
-carry it) — and on five values that are the person's or the visitor's own: the token (in
-every form's action and link, and in the switcher's links), the e-mail address, the last
-day of a pause, the visitor's CSRF token and the choice fields (rendered once per
-combination by ``fragments``). So the page is rendered once per the former, with random
-per-process placeholders for the latter, and kept (``PageCache``, bounded: a query string
-is the visitor's to choose); each request fills its own values in, in one pass, so a value
-put in is never read again for a placeholder. No value of a person is ever rendered into
-the kept text. A page with errors or a flashed message is rendered as it is. See
-docs/performance.md.
+carry it) — and on four values that are the person's own: the token (in every form's
+action and link, and in the switcher's links), the e-mail address, the last day of a pause
+and the choice fields (rendered once per combination by ``fragments``). Nothing is the
+visitor's: the forms post behind the signed link and carry no session CSRF token
+(``signed_forms``), so a first visit sets no cookie. So the page is rendered once per the
+former, with random per-process placeholders for the latter, and kept (``PageCache``,
+bounded: a query string is the visitor's to choose); each request fills its own values in,
+in one pass, so a value put in is never read again for a placeholder. No value of a
+person is ever rendered into the kept text. A page with errors or a flashed message is
+rendered as it is. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, session, url_for
 from flask.sansio.blueprints import BlueprintSetupState
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from tryggnews.archive.cache import PageCache
@@ -40,13 +40,10 @@ from tryggnews.web.public.links import Person
 PAGE_EXTENSION = "tryggnews.public.preference_page"
 TEMPLATE = "public/preferences.html"
 SIZE = 256
-# Forms only shown are built without their own CSRF token: the template prints the
-# session's token (f.csrf()) and CSRFProtect checks every POST (docs/performance.md).
-DISPLAY_ONLY = {"csrf": False}
 # The placeholders: a random mark per process, then one letter naming the value. Letters
 # and digits only, so escaping and URL building leave them as they are.
 MARK = f"pref{secrets.token_hex(16)}"
-TOKEN, EMAIL, DAY, CSRF, CHOICES = (f"{MARK}{letter}" for letter in "tedcf")
+TOKEN, EMAIL, DAY, CHOICES = (f"{MARK}{letter}" for letter in "tedf")
 # A signed token's characters (base64url and dots), which url_for and escaping keep as
 # they are: every token that passed the link check has only these, and a kept page is
 # filled with nothing else.
@@ -94,10 +91,9 @@ def render_page(
             formdata=None,
             vocabulary=web_context().vocabulary,
             email=subscriber.email,
-            meta=DISPLAY_ONLY,
         )
     if pause_form is None:
-        pause_form = PauseForm(today=today, formdata=None, meta=DISPLAY_ONLY)
+        pause_form = PauseForm(today=today, formdata=None)
     page = render_template(
         TEMPLATE,
         token=token,
@@ -130,7 +126,6 @@ def _filled(subscriber: Subscriber | Person, token: str, today: date, through: d
         "t": token,
         "e": str(escape(subscriber.email)),
         "d": str(escape(local_date(through))) if through else "",
-        "c": generate_csrf(),
         "f": str(preference_choices(_choices(subscriber))),
     }
     first, *rest = page.split(MARK)
@@ -138,7 +133,7 @@ def _filled(subscriber: Subscriber | Person, token: str, today: date, through: d
 
 
 def _render_shared(state: str, pause_ends: bool, today: date) -> str:
-    """The page with placeholders for every value of the person and the visitor."""
+    """The page with placeholders for every value of the person."""
     vocabulary = web_context().vocabulary
     return render_template(
         TEMPLATE,
@@ -147,11 +142,10 @@ def _render_shared(state: str, pause_ends: bool, today: date) -> str:
         status=state,
         paused_day=DAY if pause_ends else None,
         today=today,
-        form=PreferencesForm(formdata=None, vocabulary=vocabulary, meta=DISPLAY_ONLY),
-        pause_form=PauseForm(today=today, formdata=None, meta=DISPLAY_ONLY),
+        form=PreferencesForm(formdata=None, vocabulary=vocabulary),
+        pause_form=PauseForm(today=today, formdata=None),
         choices=Markup(CHOICES),  # noqa: S704 (a constant of letters and digits)
         text=_text(),
-        csrf_token=lambda: CSRF,
         language_switcher=_switcher(),
     )
 

@@ -34,6 +34,7 @@ from tryggnews.web.public import preference_page
 from tryggnews.web.public.forms import PauseForm, PreferencesForm, read_choices, text_shown
 from tryggnews.web.public.labels import LOCAL
 from tryggnews.web.public.links import load_subscriber, view_person
+from tryggnews.web.public.signed_forms import signed_link_form
 from tryggnews.web.public.state import actor
 from tryggnews.web.public.stored import stored_data
 
@@ -41,14 +42,19 @@ from tryggnews.web.public.stored import stored_data
 def register(bp: Blueprint) -> None:
     preference_page.register(bp)
     bp.add_url_rule("/p/<token>", view_func=preferences, methods=["GET"])
-    bp.add_url_rule("/p/<token>", view_func=save_preferences, methods=["POST"])
-    bp.add_url_rule("/p/<token>/pausa", view_func=pause_page, methods=["POST"])
-    bp.add_url_rule("/p/<token>/fortsatt", view_func=resume_page, methods=["POST"])
-    bp.add_url_rule("/p/<token>/avsluta", view_func=unsubscribe_all, methods=["POST"])
-    bp.add_url_rule("/p/<token>/prenumerera-igen", view_func=resubscribe_page, methods=["POST"])
+    # The link is the secret: no session CSRF token on these forms (signed_forms.py).
+    posts = [
+        ("/p/<token>", save_preferences, ["POST"]),
+        ("/p/<token>/pausa", pause_page, ["POST"]),
+        ("/p/<token>/fortsatt", resume_page, ["POST"]),
+        ("/p/<token>/avsluta", unsubscribe_all, ["POST"]),
+        ("/p/<token>/prenumerera-igen", resubscribe_page, ["POST"]),
+        ("/p/<token>/radera", erase_page, ["GET", "POST"]),
+    ]
+    for rule, view, methods in posts:
+        bp.add_url_rule(rule, view_func=signed_link_form(view), methods=methods)
     bp.add_url_rule("/p/<token>/mina-uppgifter", view_func=stored_data, methods=["GET"])
     bp.add_url_rule("/p/<token>/mina-uppgifter.json", view_func=download_data, methods=["GET"])
-    bp.add_url_rule("/p/<token>/radera", view_func=erase_page, methods=["GET", "POST"])
 
 
 def preferences(token: str) -> tuple[str, int]:

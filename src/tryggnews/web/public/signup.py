@@ -2,8 +2,8 @@
 
 The sign-up and link forms answer with the same redirect whatever the address is;
 their emails go out from a background thread (``mailer``). The confirmation link
-shows a page with a button on ``GET`` and confirms only on the (CSRF-protected)
-``POST``: a mail scanner that opens the link must not confirm a sign-up on the
+shows a page with a button on ``GET`` and confirms only on the ``POST`` (behind the
+signed link: ``signed_forms``): a mail scanner that opens the link must not confirm a sign-up on the
 owner's behalf.
 
 These are the only pages that send email and the only ones rate-limited, so the
@@ -41,6 +41,7 @@ from tryggnews.web.public.embedding import embeddable, posted_from_trusted_origi
 from tryggnews.web.public.forms import LinkRequestForm, SignUpForm, read_choices, text_shown
 from tryggnews.web.public.links import load_subscriber, make_manage_url
 from tryggnews.web.public.shared_pages import shared_page
+from tryggnews.web.public.signed_forms import signed_link_form
 from tryggnews.web.public.state import actor, public_state
 
 T = TypeVar("T")
@@ -54,7 +55,9 @@ def register(bp: Blueprint) -> None:
         "/prenumerera", view_func=csrf.exempt(embeddable(sign_up_page)), methods=["GET", "POST"]
     )
     bp.add_url_rule("/prenumerera/skickat", view_func=embeddable(sign_up_sent), methods=["GET"])
-    bp.add_url_rule("/bekrafta/<token>", view_func=confirm_page, methods=["GET", "POST"])
+    bp.add_url_rule(
+        "/bekrafta/<token>", view_func=signed_link_form(confirm_page), methods=["GET", "POST"]
+    )
     bp.add_url_rule("/min-lank", view_func=link_request_page, methods=["GET", "POST"])
     bp.add_url_rule("/min-lank/skickad", view_func=link_request_sent, methods=["GET"])
 

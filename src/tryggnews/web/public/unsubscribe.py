@@ -3,8 +3,8 @@ RFC 8058 one-click endpoint.
 
 ``POST /u/<token>`` is the RFC 8058 one-click endpoint that mail providers call:
 no CSRF token, no cookie, no redirect, 200. ``GET`` on the same address only shows
-a page with a button (mail scanners fetch links), and that button is an ordinary
-CSRF-protected form.
+a page with a button (mail scanners fetch links); that button's form, behind the
+signed link, needs no session CSRF token either (``signed_forms``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tryggnews.subscribers.lifecycle import unsubscribe
 from tryggnews.subscribers.tokens import TokenPurpose
 from tryggnews.web.context import csrf, web_context
 from tryggnews.web.public.links import load_subscriber, make_manage_url
+from tryggnews.web.public.signed_forms import signed_link_form
 from tryggnews.web.public.state import actor
 
 ONE_CLICK_FIELD = "List-Unsubscribe"
@@ -25,7 +26,9 @@ ONE_CLICK_VALUE = "One-Click"
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/u/<token>", view_func=unsubscribe_page, methods=["GET"])
-    bp.add_url_rule("/u/<token>/bekrafta", view_func=unsubscribe_button, methods=["POST"])
+    bp.add_url_rule(
+        "/u/<token>/bekrafta", view_func=signed_link_form(unsubscribe_button), methods=["POST"]
+    )
     bp.add_url_rule("/u/<token>", view_func=one_click_unsubscribe, methods=["POST"])
     bp.add_url_rule("/u/", view_func=unsubscribe_without_token, methods=["GET", "POST"])
     # Mail providers post without a CSRF token: the signed token in the path is the proof.
