@@ -81,7 +81,7 @@ def serve(kind: str, url: str, folder: str, threads: int) -> None:
     """Serve ``kind`` on a free loopback port; print the port; run until killed."""
     import logging
 
-    from waitress.server import create_server
+    from tryggnews.web.server import make_server
 
     # Under a load generator's 32 connections waitress warns of its queue depth on every
     # request: true, expected, and not what this run measures.
@@ -92,8 +92,9 @@ def serve(kind: str, url: str, folder: str, threads: int) -> None:
         from tryggnews.web import create_app
 
         app = create_app(settings_for(url, folder))  # type: ignore[arg-type]
-    # The settings of `tryggnews serve` (cli/serve.py): waitress, its threads, our ident.
-    server = create_server(app, host=HOST, port=0, threads=threads, ident="tryggnews")
+    # The server of `tryggnews serve` (web/server.py), the same for both: waitress, its
+    # threads, the interpreter's switch interval.
+    server = make_server(app, host=HOST, port=0, threads=threads)
     print(server.effective_port, flush=True)
     server.run()
 

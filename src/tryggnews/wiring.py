@@ -23,7 +23,8 @@ from tryggnews.config import Settings
 from tryggnews.content.owner_blocks import check_minimums
 from tryggnews.content.vocabulary import Vocabulary, load_vocabulary
 from tryggnews.db.counters import SharedCounters
-from tryggnews.db.engine import make_engine, make_reader, make_session_factory
+from tryggnews.db.engine import make_engine, make_session_factory
+from tryggnews.db.reads import make_reader
 from tryggnews.delivery.bounce_mail import BounceRules
 from tryggnews.delivery.bounce_mailbox import BounceMailbox, MailboxConfig, open_mailbox
 from tryggnews.delivery.options import BatchReport, DeliveryOptions
@@ -63,7 +64,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def reader(engine: Engine) -> Engine:
-    """The engine the hot public pages read a single row on (``db.engine.make_reader``)."""
+    """The engine the hot public pages read a single row on (``db.reads.make_reader``)."""
     return make_reader(engine)
 
 

@@ -1,4 +1,4 @@
-"""The preference page reads the person on the app's reader (``db.engine.make_reader``):
+"""The preference page reads the person on the app's reader (``db.reads.make_reader``):
 on PostgreSQL an autocommit pool without pre-ping, which must survive a connection the
 server dropped (a restart, a failover, pg_terminate_backend) without a single failed
 page, and is closed with the main engine; on SQLite the main engine itself.

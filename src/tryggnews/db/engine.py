@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Row, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.errors import ConfigError
@@ -46,39 +44,6 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def make_reader(engine: Engine) -> Engine:
-    """The engine a hot public page reads one row on (the preference page's person).
-
-    PostgreSQL: an engine of its own on the same URL, in autocommit (one SELECT needs no
-    transaction: no BEGIN and no ROLLBACK), with nothing to reset when a connection goes
-    back to the pool and no pre-ping — one round trip a read where the main engine makes
-    four, and about half the client's CPU (docs/performance.md). A connection the server
-    dropped is noticed by the statement itself and ``read_one`` tries once more. Its pool
-    is disposed with ``engine``'s. SQLite: ``engine`` itself, which has no round trips.
-    """
-    if engine.dialect.name != "postgresql":
-        return engine
-    reader = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-    event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
-    return reader
-
-
-def read_one(reader: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any] | None:
-    """The one row ``statement`` selects (or None), read on ``reader`` (``make_reader``).
-
-    A pooled connection the server dropped (a restart, a failover) fails the statement and
-    invalidates the pool, so the second try runs on a new connection.
-    """
-    for attempt in (1, 2):
-        try:
-            with reader.connect() as connection:
-                return connection.execute(statement, params).one_or_none()
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -39,7 +39,7 @@ class Statement:
 @contextlib.contextmanager
 def capture(*engines: Engine) -> Iterator[list[Statement]]:
     """Every statement the ``engines`` execute inside the block, in order (an app's main
-    engine and its reader, ``db.engine.make_reader``, which may be the same)."""
+    engine and its reader, ``db.reads.make_reader``, which may be the same)."""
     seen: list[Statement] = []
 
     def record(

@@ -32,7 +32,7 @@ class WebContext:
     settings: Settings
     vocabulary: Vocabulary
     session_factory: sessionmaker[Session]
-    reader: Engine  # single-row reads of the hot public pages (db.engine.make_reader)
+    reader: Engine  # single-row reads of the hot public pages (db.reads.make_reader)
     transport: Transport
     clock: Clock
     signer: TokenSigner

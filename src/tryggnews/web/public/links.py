@@ -18,8 +18,8 @@ from flask import render_template, url_for
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from tryggnews.db.engine import read_one
 from tryggnews.db.models import Subscriber, SubscriberStatus
+from tryggnews.db.reads import read_one
 from tryggnews.errors import TokenError
 from tryggnews.subscribers.lifecycle import Recipient
 from tryggnews.subscribers.tokens import TokenClaims, TokenPurpose
@@ -80,7 +80,7 @@ def view_person(purpose: TokenPurpose, token: str) -> Person:
     the transaction, cost more than the query: docs/performance.md)."""
     claims = _claims(purpose, token, None)
     row = read_one(web_context().reader, _PERSON, {"id": claims.subscriber_id})
-    return _checked(purpose, claims.token_salt, Person(**row._mapping) if row else None)
+    return _checked(purpose, claims.token_salt, Person(**row) if row else None)
 
 
 def _claims(purpose: TokenPurpose, token: str, max_age: int | None) -> TokenClaims:

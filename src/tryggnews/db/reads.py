@@ -1,0 +1,102 @@
+"""Single-row reads for the hottest public page: the preference page's person.
+
+A view of ``/p/<token>`` reads one row by primary key. Through SQLAlchemy's Connection and
+Result that cost more client CPU than the rest of the page's database work, and on
+PostgreSQL the main engine's pre-ping and transaction added three round trips
+(docs/performance.md). So:
+
+- ``make_reader`` gives the engine such reads run on. PostgreSQL: an engine of its own on
+  the same URL, in autocommit (one SELECT needs no transaction), with nothing to reset when
+  a connection goes back to the pool and no pre-ping: one round trip a read. Its pool is
+  disposed with the main engine's. SQLite: the main engine itself (no round trips).
+- ``read_one`` runs a prebuilt SELECT on a pooled DBAPI connection of that engine: the SQL
+  is compiled once per statement and dialect, and each value goes through its column's own
+  SQLAlchemy type (enums, UTC datetimes, JSON on SQLite), so the values are what the ORM
+  would give. A connection the server dropped (a restart, a failover) fails the statement;
+  the reader's pool is then emptied, as every connection in it is as old, and the read
+  runs once more on a new connection. The engine's ``before_cursor_execute`` listeners
+  still see the statement (``db.plans.capture`` lists it with the page's others).
+
+Only plain SELECTs of columns with named bind parameters (``bindparam("id")``) are meant
+for it; everything else goes through sessions as usual.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy.engine import Dialect
+
+
+def make_reader(engine: Engine) -> Engine:
+    """The engine ``read_one`` runs on for ``engine``'s database (see the module's text)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    reader = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+    return reader
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    sql: str
+    positional: tuple[str, ...] | None  # the bind names in order, for "?" paramstyles
+    names: tuple[str, ...]
+    converters: tuple[Callable[[Any], Any] | None, ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _prepare(statement: Select[Any], dialect: Dialect) -> _Prepared:
+    compiled = statement.compile(dialect=dialect)
+    columns = list(statement.selected_columns)
+    return _Prepared(
+        sql=str(compiled),
+        positional=tuple(compiled.positiontup or ()) if compiled.positional else None,
+        names=tuple(str(column.key) for column in columns),
+        converters=tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ),
+    )
+
+
+def read_one(
+    reader: Engine, statement: Select[Any], params: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The row ``statement`` selects, by column key, or None when there is none."""
+    prepared = _prepare(statement, reader.dialect)
+    bound: Any = (
+        tuple(params[name] for name in prepared.positional)
+        if prepared.positional is not None
+        else dict(params)
+    )
+    for attempt in (1, 2):
+        connection = reader.raw_connection()
+        try:
+            cursor = connection.cursor()
+            listeners = reader.dispatch.before_cursor_execute
+            if listeners:  # db.plans.capture: seen like any other statement
+                listeners(None, cursor, prepared.sql, bound, None, False)
+            cursor.execute(prepared.sql, bound)
+            row = cursor.fetchone()
+            cursor.close()
+        except reader.dialect.loaded_dbapi.Error as error:
+            dropped = reader.dialect.is_disconnect(error, connection.dbapi_connection, None)
+            if dropped:
+                connection.invalidate(error)
+            connection.close()
+            if attempt == 2 or not dropped:
+                raise
+            reader.dispose()  # the rest of the pool is as old: a restart dropped them all
+            continue
+        connection.close()  # back to the pool
+        if row is None:
+            return None
+        return {
+            name: convert(value) if convert else value
+            for name, convert, value in zip(prepared.names, prepared.converters, row, strict=True)
+        }
+    raise AssertionError("unreachable")
