@@ -5,6 +5,7 @@ import, on cancel, when it cannot be imported, and when left behind for over an 
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import time
@@ -66,9 +67,44 @@ def test_a_whole_file_problem_names_the_file_not_the_temp_path(
     client = app.test_client()
     token = login(client, ADMIN)
     page = client.get(upload(client, token, "epost;namn\nx;y\n", name="fel.csv"))
-    assert page.status_code == 400 and "fel.csv: line 1" in page.text
+    assert page.status_code == 400 and "fel.csv: rad 1 (rubrikraden): okänd kolumn" in page.text
     assert str(import_dir) not in page.text
     assert list(import_dir.iterdir()) == []
+
+
+def test_the_report_gives_each_reason_in_swedish(
+    app: Flask, people: dict[str, int], import_dir: Path
+) -> None:
+    client = app.test_client()
+    token = login(client, ADMIN)
+    rows = (
+        "email;name;language;audiences\n"
+        "anna@example.org;Anna;sv;parents-4-6\n"
+        "ANNA@example.org;Anna igen;sv;parents-4-6\n"
+        ";Ingen adress;sv;senior\n"
+        "bo@example.org;Bo;fi;senior\n"
+        "cy@example.org;Cy;sv;pensionar\n"
+        "di@example.org;=1+1;sv;senior\n"
+    )
+    report = client.get(upload(client, token, rows)).text
+    for reason in (
+        "samma adress som rad 2 (stora och små bokstäver räknas som samma)",
+        "e-postadressen saknas",
+        "okänt språk: välj bland sv, en, ar, so",
+        "okänd målgrupp ”pensionar”: välj bland ",
+        "börjar som en formel i ett kalkylblad; sparas som text",
+    ):
+        assert html.escape(reason, quote=False) in report, reason
+    for english in ("the same address", "unknown language", "choose from", "spreadsheet"):
+        assert english not in report, english
+    utf16 = "email\nanna@example.org\n".encode("utf-16")
+    response = client.post(
+        f"{BASE}/",
+        data={"csrf_token": token, "file": (io.BytesIO(utf16), "excel.csv")},
+        content_type="multipart/form-data",
+    )
+    page = client.get(response.headers["Location"]).text
+    assert "excel.csv: filen är UTF-16 (Excels" in html.unescape(page)
 
 
 def test_dry_run_then_basis_then_import(

@@ -202,6 +202,15 @@ def test_row_problems_name_line_column_value_and_reason(tmp_path: Path) -> None:
     assert plan.invalid_rows == 7
     assert [row.line for row in plan.rows] == [10]  # a quoted line break spans lines 7-8
     assert str(found[(2, "email")]).startswith("line 2, email 'a@@b': ")
+    # The editors' workspace shows the same report in Swedish, with the same values.
+    swedish = {key: problem.swedish for key, problem in found.items()}
+    assert swedish[(2, "email")] == "inte en giltig e-postadress (kontrollera @ och domänen)"
+    assert swedish[(3, "audiences")].startswith("okänd målgrupp ”pensionar”: välj bland ")
+    assert swedish[(4, "topics")].startswith("okänt ämne ”inbrott”: välj bland ")
+    assert swedish[(5, "language")] == "okänt språk: välj bland sv, en, ar, so"
+    assert swedish[(6, "name")] == "längre än 200 tecken (201)"
+    assert swedish[(7, "name")].startswith("innehåller en radbrytning")
+    assert swedish[(9, "")].startswith("raden har 3 fält men rubrikraden har 5")
 
 
 def test_a_duplicate_differing_only_in_case_is_refused_naming_the_first(tmp_path: Path) -> None:
@@ -339,6 +348,7 @@ def test_unsubscribed_people_are_never_subscribed_again(session: Session, tmp_pa
     [skipped] = result.skipped
     assert (skipped.line, skipped.value) == (2, "anna.lindqvist@example.org")
     assert "unsubscribed" in skipped.reason
+    assert skipped.swedish.startswith("har avslutat prenumerationen tidigare")
     assert subscribers(session)["anna.lindqvist@example.org"].status is (
         SubscriberStatus.UNSUBSCRIBED
     )

@@ -22,6 +22,7 @@ from tryggnews.content.spreadsheet import looks_like_formula, restore_cell
 from tryggnews.content.text import code_point, refused_character
 from tryggnews.content.vocabulary import DEFAULT_LANGUAGE, Vocabulary, check_keys
 from tryggnews.errors import ValidationError
+from tryggnews.subscribers import import_texts as said
 from tryggnews.subscribers.emails import normalise_email
 
 COLUMNS: tuple[str, ...] = ("email", "name", "language", "audiences", "topics")
@@ -35,17 +36,30 @@ MAX_RECORD_BYTES = 64 * 1024
 MAX_NAME_CHARS = 200
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: "CSV UTF-8 (kommaavgränsad)")'
+
+
+class ImportFileError(ValidationError):
+    """The whole file cannot be imported; the message in English, ``swedish`` for editors."""
+
+    def __init__(self, text: said.Said) -> None:
+        super().__init__(text.english)
+        self.swedish = text.swedish
 
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """Why one row was refused or skipped: line number, column, the value (shortened)."""
+    """Why one row was refused or skipped: line number, column, the value (shortened), and
+    the reason in English (the command line) and in Swedish (the editors' workspace)."""
 
     line: int
     column: str
     value: str
     reason: str
+    swedish: str
+
+    @classmethod
+    def of(cls, line: int, column: str, value: str, text: said.Said) -> RowProblem:
+        return cls(line, column, value, text.english, text.swedish)
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", {self.column}" if self.column else "")
@@ -121,9 +135,7 @@ class _Lines:
             raise StopIteration
         if self.offset == 0:
             if raw.startswith(_UTF16_BOMS):
-                raise ValidationError(
-                    f'{self._path}: the file is UTF-16 (Excel\'s "Unicode-text"); {_SAVE_AS_UTF8}'
-                )
+                raise ImportFileError(said.utf16(self._path))
             if raw.startswith(_UTF8_BOM):
                 raw = raw[len(_UTF8_BOM) :]
                 self.offset = len(_UTF8_BOM)
@@ -155,10 +167,9 @@ class _Lines:
         except UnicodeDecodeError as exc:
             data = pending + raw
             position = self.offset - len(pending) + exc.start
-            raise ValidationError(
-                f"{self._path}: line {max(self.line, 1)} is not UTF-8 "
-                f"(byte 0x{data[exc.start]:02x} at byte offset {position}); "
-                f"the file is probably Windows-1252/Latin-1 — {_SAVE_AS_UTF8}"
+            line = max(self.line, 1)
+            raise ImportFileError(
+                said.not_utf8(self._path, line, data[exc.start], position)
             ) from None
         self.offset += len(raw)
         return text
@@ -183,34 +194,28 @@ def _read_header(lines: _Lines, path: Path) -> tuple[str, tuple[str, ...]]:
         else:
             text = ""
     except _RecordTooLongError:
-        raise ValidationError(f"{path}: line {lines.line} (the header) is over 64 KB") from None
+        raise ImportFileError(said.header_too_long(path, lines.line)) from None
     if not text.strip():
-        raise ValidationError(
-            f"{path}: the file is empty; the first line must be the header, e.g. "
-            f"{';'.join(COLUMNS)}"
-        )
+        raise ImportFileError(said.empty_file(path, ";".join(COLUMNS)))
     delimiter = _detect_delimiter(text)
     try:
         cells = next(csv.reader([text], delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raise ValidationError(f"{path}: line {lines.line} (the header) is not CSV: {exc}") from None
+        raise ImportFileError(said.header_not_csv(path, lines.line, str(exc))) from None
     names = tuple(cell.strip().lower() for cell in cells)
-    problems: list[str] = []
+    problems: list[said.Said] = []
     for position, name in enumerate(names, 1):
         if not name:
-            problems.append(f"column {position} has no name")
+            problems.append(said.unnamed_column(position))
         elif name not in COLUMNS:
-            problems.append(f"unknown column {name!r}")
+            problems.append(said.unknown_column(name))
         elif names.index(name) != position - 1:
-            problems.append(f"column {name!r} appears twice")
+            problems.append(said.column_twice(name))
     if "email" not in names:
-        problems.append("the column 'email' is missing")
+        problems.append(said.email_column_missing())
     if problems:
-        hint = " (tab-separated files are not supported)" if "\t" in text else ""
-        raise ValidationError(
-            f"{path}: line {lines.line} (the header): {'; '.join(problems)}{hint}. "
-            f"Allowed columns: {', '.join(COLUMNS)}"
-        )
+        tabs = "\t" in text
+        raise ImportFileError(said.bad_header(path, lines.line, problems, tabs, ", ".join(COLUMNS)))
     return delimiter, names
 
 
@@ -225,7 +230,7 @@ def parse_csv(path: Path, vocabulary: Vocabulary) -> ImportPlan:
     try:
         fh = path.open("rb")
     except OSError as exc:
-        raise ValidationError(f"{path}: cannot read the file ({exc.strerror})") from None
+        raise ImportFileError(said.unreadable(path, str(exc.strerror))) from None
     with fh:
         lines = _Lines(fh, path)
         delimiter, columns = _read_header(lines, path)
@@ -240,11 +245,11 @@ def parse_csv(path: Path, vocabulary: Vocabulary) -> ImportPlan:
             except StopIteration:
                 break
             except _RecordTooLongError as exc:
-                reason = f"the line is over 64 KB ({exc.size} bytes); a real row is far shorter"
-                _refuse(plan, [RowProblem(line, "", f"{exc.head}…", reason)])
+                too_long = said.record_too_long(exc.size)
+                _refuse(plan, [RowProblem.of(line, "", f"{exc.head}…", too_long)])
                 continue
             except csv.Error as exc:
-                _refuse(plan, [RowProblem(line, "", "", f"not valid CSV: {exc}")])
+                _refuse(plan, [RowProblem.of(line, "", "", said.not_csv(str(exc)))])
                 continue
             if not any(cell.strip() for cell in cells):
                 continue  # blank lines, and the ";;;;" rows Excel leaves at the end
@@ -260,12 +265,8 @@ def parse_csv(path: Path, vocabulary: Vocabulary) -> ImportPlan:
 
 
 def _formula_warnings(line: int, columns: tuple[str, ...], cells: list[str]) -> list[RowProblem]:
-    reason = (
-        "starts like a spreadsheet formula; kept as text "
-        "(the export puts a ' in front so Excel does not run it)"
-    )
     return [
-        RowProblem(line, column, _shorten(cell.strip()), reason)
+        RowProblem.of(line, column, _shorten(cell.strip()), said.looks_like_formula())
         for column, cell in zip(columns, cells, strict=False)
         if looks_like_formula(cell.strip())
     ]
@@ -284,11 +285,7 @@ def _check_row(
     vocabulary: Vocabulary,
 ) -> tuple[ImportRow | None, list[RowProblem]]:
     if len(cells) < len(columns) or any(cell.strip() for cell in cells[len(columns) :]):
-        reason = (
-            f"the row has {len(cells)} fields but the header has {len(columns)}; "
-            "a value that contains the delimiter must be in double quotes"
-        )
-        return None, [RowProblem(line, "", "", reason)]
+        return None, [RowProblem.of(line, "", "", said.field_count(len(cells), len(columns)))]
     values = dict(zip(columns, cells, strict=False))
     problems: list[RowProblem] = []
 
@@ -297,46 +294,46 @@ def _check_row(
     try:
         email, email_key = normalise_email(raw_email)
     except ValidationError as exc:
-        problems.append(RowProblem(line, "email", _shorten(raw_email.strip()), str(exc)))
+        text = said.bad_address(str(exc), empty=not raw_email.strip())
+        problems.append(RowProblem.of(line, "email", _shorten(raw_email.strip()), text))
     else:
         first = seen.setdefault(email_key, line)
         if first != line:
-            reason = f"the same address as line {first} (addresses compare case-insensitively)"
-            problems.append(RowProblem(line, "email", _shorten(raw_email.strip()), reason))
+            text = said.same_address(first)
+            problems.append(RowProblem.of(line, "email", _shorten(raw_email.strip()), text))
 
     name = values.get("name", "").strip()
     if len(name) > MAX_NAME_CHARS:
-        reason = f"longer than {MAX_NAME_CHARS} characters ({len(name)})"
-        problems.append(RowProblem(line, "name", _shorten(name), reason))
+        text = said.name_too_long(MAX_NAME_CHARS, len(name))
+        problems.append(RowProblem.of(line, "name", _shorten(name), text))
     elif (refused := refused_character(name)) is not None:
         # Names go into the To: header; a line break there could forge headers.
         position, char = refused
-        reason = (
-            f"contains a line break or another control character ({code_point(char)}) "
-            f"at character {position}"
-        )
-        problems.append(RowProblem(line, "name", _shorten(name), reason))
+        text = said.control_character(code_point(char), position)
+        problems.append(RowProblem.of(line, "name", _shorten(name), text))
 
     language = values.get("language", "").strip().lower() or DEFAULT_LANGUAGE
     if language not in vocabulary.languages:
-        reason = f"unknown language: choose from {', '.join(vocabulary.languages)}"
-        problems.append(RowProblem(line, "language", _shorten(language), reason))
+        text = said.unknown_language(", ".join(vocabulary.languages))
+        problems.append(RowProblem.of(line, "language", _shorten(language), text))
 
     keys: dict[str, tuple[str, ...]] = {}
     for column, allowed in (("audiences", vocabulary.audiences), ("topics", vocabulary.topics)):
         cell = values.get(column, "")
+        given = KEY_SEPARATORS.split(cell.lower())
         try:
-            keys[column] = tuple(
-                check_keys(column[:-1], KEY_SEPARATORS.split(cell.lower()), allowed)
-            )
+            keys[column] = tuple(check_keys(column[:-1], given, allowed))
         except ValidationError as exc:
-            problems.append(RowProblem(line, column, _shorten(cell.strip()), str(exc)))
+            key = next(k.strip() for k in given if k.strip() and k.strip() not in allowed)
+            text = said.unknown_key(str(exc), column, key, ", ".join(sorted(allowed)))
+            problems.append(RowProblem.of(line, column, _shorten(cell.strip()), text))
 
     refusal = vocabulary.refusal(keys.get("audiences", ()), email) if email else None
     if refusal:
         # The reason is the same Swedish sentence the sign-up form shows.
         cell = values.get("audiences", "").strip()
-        problems.append(RowProblem(line, "audiences", _shorten(cell), refusal))
+        text = said.Said(refusal, refusal)
+        problems.append(RowProblem.of(line, "audiences", _shorten(cell), text))
     if problems:
         return None, problems
     row = ImportRow(

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from tryggnews.content.text import require_plain_text
 from tryggnews.db.models import ConsentEvent, ConsentEventKind, Subscriber, SubscriberStatus
 from tryggnews.errors import TryggnewsError, ValidationError
+from tryggnews.subscribers import import_texts as said
 from tryggnews.subscribers.import_plan import ImportPlan, ImportRow, RowProblem
 
 MAX_SOURCE_CHARS = 100  # subscribers.source
@@ -215,8 +216,7 @@ def _apply_chunk(
     for row in chunk:
         if is_suppressed(row.email_key):
             totals.suppressed += 1
-            reason = "on the suppression list (erased earlier): never added again"
-            result.skipped.append(RowProblem(row.line, "email", row.email, reason))
+            result.skipped.append(RowProblem.of(row.line, "email", row.email, said.suppressed()))
         else:
             wanted.append(row)
     if not wanted:
@@ -236,8 +236,8 @@ def _apply_chunk(
             continue
         if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
             totals.unsubscribed += 1
-            reason = "unsubscribed earlier: an import never subscribes them again"
-            result.skipped.append(RowProblem(row.line, "email", row.email, reason))
+            text = said.unsubscribed_earlier()
+            result.skipped.append(RowProblem.of(row.line, "email", row.email, text))
             continue
         changes = _changes(subscriber, row, columns)
         if not changes:

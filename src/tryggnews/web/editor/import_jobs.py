@@ -54,7 +54,7 @@ def problem_record(problem: RowProblem) -> dict[str, object]:
         "line": problem.line,
         "column": problem.column,
         "value": problem.value,
-        "reason": problem.reason,
+        "reason": problem.swedish,  # shown to editors
     }
 
 

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response
 
 from tryggnews.content.text import refused_character
 from tryggnews.errors import ValidationError
-from tryggnews.subscribers.import_plan import ImportPlan, parse_csv
+from tryggnews.subscribers.import_plan import ImportFileError, ImportPlan, parse_csv
 from tryggnews.subscribers.importer import BASES, MAX_SOURCE_CHARS
 from tryggnews.web.context import web_context
 from tryggnews.web.editor import subscriber_labels
@@ -99,7 +99,8 @@ def _plan(token: str, state: dict[str, Any]) -> tuple[ImportPlan | None, str | N
     try:
         return parse_csv(path, web_context().vocabulary), None
     except ValidationError as exc:
-        return None, str(exc).replace(str(path), state["file"])
+        text = exc.swedish if isinstance(exc, ImportFileError) else str(exc)
+        return None, text.replace(str(path), state["file"])
 
 
 def _default_source(state: dict[str, Any]) -> str:
