@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from editor_helpers import KOMMUN, POLIS, login
+from editor_helpers import KOMMUN, POLIS, login, outbox_messages
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,3 +69,43 @@ def test_someone_elses_block_cannot_be_translated(
     url = f"/redaktion/block/{issue_with_blocks['polis_block']}/oversattningar/en"
     refused = client.post(url, data={"csrf_token": token, "title": "T", "body_md": "B"})
     assert refused.status_code == 403
+
+
+def test_the_preview_shows_and_tests_the_message_in_a_chosen_language(
+    app: Any,
+    issue_with_blocks: dict[str, int],
+    session_factory: sessionmaker[Session],
+    editor_settings: Any,
+) -> None:
+    client = app.test_client()
+    token = login(client, POLIS)
+    block_id = issue_with_blocks["polis_block"]
+    saved = client.post(
+        f"/redaktion/block/{block_id}/oversattningar/ar",
+        data={"csrf_token": token, "title": "الشراء للقاصرين", "body_md": "لا تشترِ الكحول."},
+    )
+    assert saved.status_code == 302
+    page = client.get("/redaktion/utskick/2027-1/forhandsgranska?sprak=ar").text
+    assert '<option value="ar" lang="ar" selected>' in page
+    assert "forhandsgranska/meddelande?malgrupp=alla&amp;sprak=ar" in page
+    arabic = client.get("/redaktion/utskick/2027-1/forhandsgranska/meddelande?sprak=ar").text
+    swedish = client.get("/redaktion/utskick/2027-1/forhandsgranska/meddelande").text
+    assert "الشراء للقاصرين" in arabic and 'dir="rtl"' in arabic
+    assert "الشراء للقاصرين" not in swedish and 'dir="rtl"' not in swedish
+    # A language not declared in audiences.toml is the Swedish message.
+    unknown = client.get("/redaktion/utskick/2027-1/forhandsgranska/meddelande?sprak=fi").text
+    assert unknown == swedish
+
+    sent = client.post(
+        "/redaktion/utskick/2027-1/testutskick",
+        data={"csrf_token": token, "malgrupp": "alla", "sprak": "ar"},
+    )
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("sprak=ar")
+    [mail] = outbox_messages(editor_settings.outbox_dir)
+    html = mail.get_body(("html",)).get_content()
+    assert "الشراء للقاصرين" in html
+    with session_factory() as session:
+        entry = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "issue.test_sent")
+        ).one()
+    assert entry.details["language"] == "ar"

@@ -1,4 +1,5 @@
-"""The real rendered email, per audience variant, at desktop and phone width; a test to oneself.
+"""The real rendered email, per audience variant and language, at desktop and phone width;
+a test to oneself.
 
 Rendering goes through ``Publisher.preview`` — the path sending uses — so what an
 editor sees here is what readers get. The message itself is served on its own URL
@@ -15,6 +16,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from tryggnews.content import audit
+from tryggnews.content.vocabulary import DEFAULT_LANGUAGE
 from tryggnews.delivery.message import MessageTemplate
 from tryggnews.errors import LintError, TemplateError
 from tryggnews.render.model import RenderedVariant
@@ -61,37 +63,45 @@ def _audience() -> str:
     return chosen if chosen in web_context().vocabulary.audiences else EVERYONE
 
 
-def _variant(key: str, audience: str) -> RenderedVariant:
+def _language() -> str:
+    """The language chosen for the preview (``?sprak=``): a declared one, else Swedish."""
+    chosen = request.values.get("sprak", DEFAULT_LANGUAGE)
+    return chosen if chosen in web_context().vocabulary.languages else DEFAULT_LANGUAGE
+
+
+def _variant(key: str, audience: str, language: str) -> RenderedVariant:
     issue = load_issue(key)
     everyone = list(web_context().vocabulary.audiences)
     audiences = everyone if audience == EVERYONE else [audience]
-    return services().publisher().preview(issue, audiences=audiences)
+    return services().publisher().preview(issue, audiences=audiences, language=language)
 
 
 @bp.get("/<key>/forhandsgranska", endpoint="show")
 def show(key: str) -> str:
     issue = load_issue(key)
-    audience = _audience()
+    audience, language = _audience(), _language()
     width = request.args.get("bredd", "600")
     if width not in WIDTHS:
         width = "600"
-    variant = _variant(key, audience)
+    variant = _variant(key, audience, language)
     return render_template(
         "editor/preview.html",
         issue=issue,
         audience=audience,
         audiences=web_context().vocabulary.audiences,
         everyone=EVERYONE,
+        language=language,
+        languages=web_context().vocabulary.languages,
         width=width,
         widths=WIDTHS,
         variant=variant,
-        frame_url=url_for("editor.preview.message", key=key, malgrupp=audience),
+        frame_url=url_for("editor.preview.message", key=key, malgrupp=audience, sprak=language),
     )
 
 
 @bp.get("/<key>/forhandsgranska/meddelande", endpoint="message")
 def message(key: str) -> Response:
-    variant = _variant(key, _audience())
+    variant = _variant(key, _audience(), _language())
     response = Response(variant.html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = MESSAGE_POLICY
     response.headers["Cache-Control"] = "no-store"
@@ -102,8 +112,9 @@ def message(key: str) -> Response:
 def send_test(key: str) -> Response:
     user = current_user()
     issue = load_issue(key)
-    audience = _audience()
-    variant = _variant(key, audience)
+    audience, language = _audience(), _language()
+    back = url_for("editor.preview.show", key=key, malgrupp=audience, sprak=language)
+    variant = _variant(key, audience, language)
     variant = replace(variant, subject=f"[Test] {variant.subject}")
     messages = services().publisher().messages
     try:
@@ -118,7 +129,7 @@ def send_test(key: str) -> Response:
         )
     except ValueError as exc:
         flash(f"{TEST_UNBUILDABLE} (Tekniskt: {exc})", "error")
-        return redirect(url_for("editor.preview.show", key=key, malgrupp=audience))
+        return redirect(back)
     message_id = f"<test.{secrets.token_hex(12)}@{messages.message_id_domain}>"
     try:
         raw = template.build(
@@ -131,7 +142,7 @@ def send_test(key: str) -> Response:
         )
     except ValueError as exc:  # a name or address stored before the input checks
         flash(f"{TEST_UNBUILDABLE} (Tekniskt: {exc})", "error")
-        return redirect(url_for("editor.preview.show", key=key, malgrupp=audience))
+        return redirect(back)
     results = web_context().transport.send(
         [OutgoingMessage(delivery_id=0, recipient=user.email, message_id=message_id, raw=raw)]
     )
@@ -141,7 +152,12 @@ def send_test(key: str) -> Response:
         action="issue.test_sent",
         object_type="issue",
         object_id=issue.key,
-        details={"audience": audience, "version": issue.version, "to": user.email},
+        details={
+            "audience": audience,
+            "language": language,
+            "version": issue.version,
+            "to": user.email,
+        },
         at=now(),
     )
     db().commit()
@@ -150,4 +166,4 @@ def send_test(key: str) -> Response:
     else:
         detail = results[0].detail if results else "inget svar"
         flash(f"Testmeddelandet kunde inte skickas ({detail}).", "error")
-    return redirect(url_for("editor.preview.show", key=key, malgrupp=audience))
+    return redirect(back)
