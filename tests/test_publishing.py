@@ -9,9 +9,10 @@ import secrets
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews import wiring
@@ -258,3 +259,39 @@ def test_only_an_issue_both_organisations_approved_is_sent(
         assert issue.status == IssueStatus.APPROVED
     summary = _send(publisher, settings, session_factory, "2027-1", require_approval=True)
     assert summary.sent == 1
+
+
+def test_a_choice_changed_between_planning_and_the_snapshot_still_gets_its_message(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        _issue_with_blocks(session)
+        make_subscriber(session, "foralder@example.org", audiences=["parents-7-9"])
+        make_subscriber(session, "personal@example.org", audiences=["staff-skola"])
+    if session_factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite's sending transaction holds the write lock: no one can choose anew")
+    publisher = wiring.publisher(settings)
+    plan = publisher.plan_variants
+
+    def plan_then_a_reader_chooses_anew(*args: Any, **kwargs: Any) -> Any:
+        planned = plan(*args, **kwargs)
+        # A reader saves new choices on another connection just after planning read them:
+        # a combination no one held, so a variant not planned yet.
+        with session_factory.begin() as other:
+            other.execute(
+                update(Subscriber)
+                .where(Subscriber.email_key == "foralder@example.org")
+                .values(audiences=["ovriga"], language="en")
+            )
+        return planned
+
+    publisher.plan_variants = plan_then_a_reader_chooses_anew  # type: ignore[method-assign]
+    summary = _send(publisher, settings, session_factory, "2027-1")
+    assert (summary.sent, summary.failed) == (2, 0)
+    messages = _messages(settings.outbox_dir)
+    reader = messages["foralder@example.org"]
+    text = reader.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Trygghetsvandring i Åkersberga" in text
+    assert "Föräldraskolan för tonårsföräldrar" not in text  # the new choice, not the old
+    html = reader.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert 'lang="en"' in html

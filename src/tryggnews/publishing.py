@@ -303,8 +303,11 @@ class Publisher:
                     if problems:
                         raise LintError(problems)
                     templates.update(built(lambda: self._templates(view, rendered.variants)))
-                    record_variants(session, issue_id, planner.variants.values())
                     snapshot_audience(session, issue_id, planner, now=clock.now(), choices=choices)
+                    # After the snapshot: someone who chose anew since planning (PostgreSQL
+                    # reads each statement afresh) got a variant planned only then, which the
+                    # deliveries below render from this record like any other.
+                    record_variants(session, issue_id, planner.variants.values())
                     issue.status = IssueStatus.SENDING
                     issue.published_at = clock.now()  # the archive page opens now
                     variants.update(rendered.variants)
