@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from editor_live import axe_source, axe_violations, live_server
 from flask import Flask
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session, sessionmaker
 from year_data import T2, YEAR, build_year
 
 from tryggnews.clock import FixedClock
 from tryggnews.config import Settings
+from tryggnews.db.models import Issue
 from tryggnews.editors.accounts import create_user, hash_password
 from tryggnews.transports.outbox import MaildirTransport
 from tryggnews.web.app import create_app
@@ -83,6 +86,30 @@ def test_pages_without_a_browser(app: Flask) -> None:
     assert client.get("/arkiv").get_data(as_text=True).count(f"/uppfoljning/{YEAR}") == 1
     css = client.get("/uppfoljning/diagram.css")
     assert css.status_code == 200 and css.mimetype == "text/css"
+
+
+def test_the_public_page_is_built_once_per_five_minutes_and_sets_no_cookie(
+    app: Flask, session_factory: sessionmaker[Session]
+) -> None:
+    clock = app.extensions["tryggnews"].clock
+    assert isinstance(clock, FixedClock)
+    statements: list[str] = []
+    engine = session_factory.kw["bind"]
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    client = app.test_client()
+    first = client.get(f"/uppfoljning/{YEAR}")
+    built = len(statements)
+    assert built > 0 and "Set-Cookie" not in first.headers
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+    again = app.test_client().get(f"/uppfoljning/{YEAR}")
+    assert again.get_data() == first.get_data() and len(statements) == built  # kept
+    assert "Set-Cookie" not in again.headers
+    with session_factory.begin() as session:  # the figures change: the next window shows it
+        session.execute(update(Issue).values(title="Nytt namn på alla nummer"))
+    clock.advance(timedelta(seconds=300))
+    later = app.test_client().get(f"/uppfoljning/{YEAR}").get_data(as_text=True)
+    assert len(statements) > built and "Nytt namn på alla nummer" in later
+    assert "Nytt namn på alla nummer" not in first.get_data(as_text=True)
 
 
 def _log_in(browser: Any, base: str, width: int) -> Any:

@@ -4,11 +4,16 @@ The public version of the report (``followup.report``): counts per issue, focus 
 audience, language and month; no per-variant figures, no names or addresses. A year
 that is not four digits (2000–2100) is 404. The charts' colours are served from
 ``/uppfoljning/diagram.css`` (the site's CSP allows no inline style in the SVG).
+
+Building the report replays the year's consent events (about half a second for 20,000
+subscribers), so the page is kept per process for the same five minutes a browser or
+proxy may keep it (``shared_page`` with the window as its version): a link in local
+media costs one build per window, not one per reader.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort
 
 from tryggnews import wiring
 from tryggnews.errors import ValidationError
@@ -16,9 +21,11 @@ from tryggnews.followup.charts import CHART_CSS
 from tryggnews.followup.html import report_body
 from tryggnews.followup.report import Report, build_report, parse_year
 from tryggnews.web.context import web_context
+from tryggnews.web.public.shared_pages import shared_page
 
 # Counts change slowly and hold no personal data: anyone may keep the page a while.
-PUBLIC_CACHE = "public, max-age=300"
+KEPT_SECONDS = 300
+PUBLIC_CACHE = f"public, max-age={KEPT_SECONDS}"
 
 
 def register(bp: Blueprint) -> None:
@@ -46,10 +53,17 @@ def load_report(year_text: str) -> Report:
 
 
 def followup_page(year: str) -> Response:
-    report = load_report(year)
-    html = render_template(
-        "public/followup.html", report=report, body=report_body(report, public=True)
-    )
+    try:
+        parse_year(year)
+    except ValidationError:
+        abort(404)
+
+    def page() -> dict[str, object]:
+        report = load_report(year)
+        return {"report": report, "body": report_body(report, public=True)}
+
+    window = int(web_context().clock.now().timestamp()) // KEPT_SECONDS
+    html = shared_page("public/followup.html", page, version=("followup", window))
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response

@@ -5,14 +5,17 @@ only on the page's language and on the request's path and query string (the lang
 switcher's links carry them); the one part that is the visitor's own is the CSRF token.
 So the page is rendered once per (template, language, path, query string) with a
 placeholder where the token goes, kept (``PageCache``, bounded: a query string is the
-visitor's to choose), and each request gets a copy with its own session's token put in.
-A page with a flashed message waiting is rendered as it is. See docs/performance.md.
+visitor's to choose), and each request gets a copy with its own session's token put in;
+a page without a form gets none (and so sets no cookie). A page whose content changes
+with the data gives a ``version`` (the yearly follow-up: a five-minute window), which is
+part of the key. A page with a flashed message waiting is rendered as it is. See
+docs/performance.md.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, session
@@ -41,13 +44,22 @@ def shared_page_cache() -> PageCache:
     return cache
 
 
-def shared_page(template: str, context: Callable[[], dict[str, Any]]) -> str:
-    """``template`` rendered with ``context()`` — once per language, path and query
-    string — with this request's CSRF token in it."""
+def shared_page(
+    template: str, context: Callable[[], dict[str, Any]], *, version: Hashable = None
+) -> str:
+    """``template`` rendered with ``context()`` — once per language, path, query string
+    and ``version`` — with this request's CSRF token in it where it has a form."""
     if "_flashes" in session:  # a message for this visitor alone: render it as it is
         return render_template(template, **context())
-    key = (template, current_language(), request.script_root, request.path, request.query_string)
+    key = (
+        template,
+        current_language(),
+        request.script_root,
+        request.path,
+        request.query_string,
+        version,
+    )
     html = shared_page_cache().get(
         key, lambda: render_template(template, **context(), csrf_token=lambda: PLACEHOLDER)
     )
-    return html.replace(PLACEHOLDER, generate_csrf())
+    return html.replace(PLACEHOLDER, generate_csrf()) if PLACEHOLDER in html else html
