@@ -87,12 +87,12 @@ def read_one(
             dropped = reader.dialect.is_disconnect(error, connection.dbapi_connection, None)
             if dropped:
                 connection.invalidate(error)
-            connection.close()
             if attempt == 2 or not dropped:
                 raise
             reader.dispose()  # the rest of the pool is as old: a restart dropped them all
             continue
-        connection.close()  # back to the pool
+        finally:
+            connection.close()  # back to the pool (a dropped one is let go)
         if row is None:
             return None
         return {
