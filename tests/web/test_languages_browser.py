@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from test_public_browser import RUN_AXE, WCAG_21_AA, Server, _axe_or_skip, server  # noqa: F401
+from test_public_browser import RUN_AXE, WCAG_21_AA, Server, _axe_or_skip, follow, server  # noqa: F401
 
 from tryggnews.db.models import Subscriber
 from tryggnews.subscribers.lifecycle import Actor, Choices, confirm, sign_up
@@ -72,7 +72,7 @@ def test_arabic_pages_are_right_to_left_and_accessible(
         page.goto(server.base_url + manage)
         svenska = page.get_by_role("link", name="Svenska")
         assert svenska.get_attribute("lang") == "sv"
-        svenska.click()
+        follow(page, svenska)
         assert page.evaluate("document.documentElement.dir") == "ltr"
         assert page.get_by_role("heading", level=1).inner_text() == "Dina inställningar"
     finally:

@@ -54,6 +54,16 @@ async (tags) => {
 LINK = re.compile(r"https?://\S+")
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click a link or button that loads another page, and wait until that page has loaded.
+
+    A click returns once the event is dispatched, not once the next page is there: a check that
+    comes straight after it can read the page that is going away, or no document at all.
+    """
+    with page.expect_navigation():
+        target.click()
+
+
 def _axe_or_skip() -> Path:
     if AXE.exists():
         return AXE
@@ -178,12 +188,12 @@ def _flow(page: Any, server: Server, check: Checker) -> None:
     page.goto(server.base_url + "/")
     assert page.url == server.base_url + "/prenumerera"
     check(page)
-    page.get_by_role("link", name="Tillgänglighetsredogörelse").click()
+    follow(page, page.get_by_role("link", name="Tillgänglighetsredogörelse"))
     check(page)
     page.go_back()
 
     # A mistake first: the error is shown next to the field, announced and focusable.
-    page.get_by_role("button", name="Prenumerera").click()
+    follow(page, page.get_by_role("button", name="Prenumerera"))
     assert page.title().startswith("Fel: ")
     assert page.get_by_role("alert").is_visible()
     assert page.locator("#email").get_attribute("aria-invalid") == "true"
@@ -216,7 +226,7 @@ def _flow(page: Any, server: Server, check: Checker) -> None:
     [confirm_url] = LINK.findall(body.get_content())
     page.goto(confirm_url)
     check(page)
-    page.get_by_role("button", name="Bekräfta").click()
+    follow(page, page.get_by_role("button", name="Bekräfta"))
     assert (
         page.get_by_role("heading", level=1).inner_text() == "Tack, din prenumeration är bekräftad"
     )
@@ -227,11 +237,11 @@ def _flow(page: Any, server: Server, check: Checker) -> None:
     )
 
     # The preference centre: change the choices.
-    page.get_by_role("link", name="Ändra dina val och se vad vi har sparat om dig").click()
+    follow(page, page.get_by_role("link", name="Ändra dina val och se vad vi har sparat om dig"))
     check(page)
     page.get_by_label("Senior").check()
     page.get_by_label("Våldsprevention").check()
-    page.get_by_role("button", name="Spara dina val").click()
+    follow(page, page.get_by_role("button", name="Spara dina val"))
     assert page.get_by_role("status").inner_text() == "Dina val är sparade."
     check(page)
     subscriber = server.subscriber("anna.lind@example.org")
@@ -239,21 +249,21 @@ def _flow(page: Any, server: Server, check: Checker) -> None:
     assert (subscriber.audiences, subscriber.topics) == (["parents-f-3", "senior"], ["vald"])
     manage_url = page.url
     # What is stored is a page of its own, linked from the preference page and back.
-    page.get_by_role("link", name="Se allt vi har sparat om dig").click()
+    follow(page, page.get_by_role("link", name="Se allt vi har sparat om dig"))
     assert page.get_by_role("heading", level=1).inner_text() == "Det här har vi sparat om dig"
     assert page.get_by_text("Föräldrar – F–3, Senior").is_visible()
     check(page)
-    page.get_by_role("link", name="Tillbaka till dina inställningar").first.click()
+    follow(page, page.get_by_role("link", name="Tillbaka till dina inställningar").first)
     assert page.url == manage_url
-    page.get_by_role("link", name="Radera mina uppgifter").click()
+    follow(page, page.get_by_role("link", name="Radera mina uppgifter"))
     check(page)
     page.goto(manage_url)
 
     # "Email me my link", then one-click unsubscribe by POST with the link from that email.
-    page.get_by_role("link", name="Få en länk till dina inställningar").first.click()
+    follow(page, page.get_by_role("link", name="Få en länk till dina inställningar").first)
     check(page)
     page.get_by_label("E-postadress").fill("anna.lind@example.org")
-    page.get_by_role("button", name="Skicka länken").click()
+    follow(page, page.get_by_role("button", name="Skicka länken"))
     check(page)
     link_mail = server.mails()[-1]
     assert link_mail["Subject"] == "Din länk till Trygg i Österåker"
@@ -303,14 +313,14 @@ def test_the_preference_pages_work_without_javascript(browser: Any, server: Serv
         page.goto(f"{server.base_url}/p/{token}")
         assert page.get_by_label("Senior").is_checked()
         page.get_by_label("Våldsprevention").check()
-        page.get_by_role("button", name="Spara dina val").click()
+        follow(page, page.get_by_role("button", name="Spara dina val"))
         assert page.get_by_role("status").inner_text() == "Dina val är sparade."
         assert page.get_by_label("Våldsprevention").is_checked()
-        page.get_by_role("link", name="Se allt vi har sparat om dig").click()
+        follow(page, page.get_by_role("link", name="Se allt vi har sparat om dig"))
         assert page.get_by_role("heading", level=1).inner_text() == "Det här har vi sparat om dig"
         assert page.get_by_text("Våldsprevention").is_visible()
-        page.get_by_role("link", name="Tillbaka till dina inställningar").first.click()
-        page.get_by_role("button", name="Avsluta prenumerationen").click()
+        follow(page, page.get_by_role("link", name="Tillbaka till dina inställningar").first)
+        follow(page, page.get_by_role("button", name="Avsluta prenumerationen"))
         assert "Din prenumeration är avslutad" in page.get_by_role("status").inner_text()
     finally:
         context.close()
