@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
@@ -71,7 +72,16 @@ def _block(session: Session, title: str, area: str, audiences: list[str]) -> int
     return block.id
 
 
-def _issue_with_blocks(session: Session, key: str = "2027-1") -> Issue:
+BLOCKS = (
+    ("Föräldraskolan för tonårsföräldrar", "andts", ["parents-7-9"]),
+    ("Trygghetsvandring i Åkersberga", "gemensamt", []),
+    ("Normer på fritidsgården", "vald", ["staff-fritid", "staff-skola"]),
+)
+
+
+def _issue_with_blocks(
+    session: Session, key: str = "2027-1", blocks: Sequence[tuple[str, str, list[str]]] = BLOCKS
+) -> Issue:
     issue = create_issue(
         session,
         key=key,
@@ -83,11 +93,7 @@ def _issue_with_blocks(session: Session, key: str = "2027-1") -> Issue:
         intro_md="Hej! Här kommer vårens första nyhetsbrev.",
         planned_send_at=datetime(2027, 2, 15, 7, 0, tzinfo=UTC),
     )
-    for title, area, audiences in [
-        ("Föräldraskolan för tonårsföräldrar", "andts", ["parents-7-9"]),
-        ("Trygghetsvandring i Åkersberga", "gemensamt", []),
-        ("Normer på fritidsgården", "vald", ["staff-fritid", "staff-skola"]),
-    ]:
+    for title, area, audiences in blocks:
         add_block(session, issue, get_block(session, _block(session, title, area, audiences)))
     return issue
 
@@ -295,3 +301,39 @@ def test_a_choice_changed_between_planning_and_the_snapshot_still_gets_its_messa
     assert "Föräldraskolan för tonårsföräldrar" not in text  # the new choice, not the old
     html = reader.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     assert 'lang="en"' in html
+
+
+def test_a_choice_changed_to_one_no_block_serves_refuses_the_send_like_any_other(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        # No block for everyone: a reader who turns to seniors would get nothing.
+        _issue_with_blocks(session, blocks=[b for b in BLOCKS if b[1] != "gemensamt"])
+        make_subscriber(session, "foralder@example.org", audiences=["parents-7-9"])
+    if session_factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite's sending transaction holds the write lock: no one can choose anew")
+    publisher = wiring.publisher(settings)
+    plan = publisher.plan_variants
+
+    def plan_then_a_reader_chooses_anew(*args: Any, **kwargs: Any) -> Any:
+        planned = plan(*args, **kwargs)
+        with session_factory.begin() as other:
+            other.execute(
+                update(Subscriber)
+                .where(Subscriber.email_key == "foralder@example.org")
+                .values(audiences=["senior"])
+            )
+        return planned
+
+    publisher.plan_variants = plan_then_a_reader_chooses_anew  # type: ignore[method-assign]
+    with pytest.raises(LintError) as refused:
+        _send(publisher, settings, session_factory, "2027-1")
+    assert "Läsare i Senior skulle få ett tomt nyhetsbrev" in str(refused.value)
+    # Refused as a whole: the snapshot is rolled back and the issue has not started.
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+        issue = get_issue(session, "2027-1")
+        assert issue.status != IssueStatus.SENDING and issue.published_at is None
+    assert not (settings.outbox_dir / "new").exists() or not any(
+        (settings.outbox_dir / "new").iterdir()
+    )

@@ -297,16 +297,17 @@ class Publisher:
                     if refused:
                         raise LintError(refused)
                     planner, choices = self.plan_variants(session, blocks, clock.now())
+                    snapshot_audience(session, issue_id, planner, now=clock.now(), choices=choices)
+                    # Rendered and linted after the snapshot: someone who chose anew since
+                    # planning (PostgreSQL reads each statement afresh) got a variant planned
+                    # only then, and it is checked like the others. A refusal rolls the
+                    # snapshot back with everything else.
                     specs = list(planner.variants.values())
                     rendered = built(lambda: self.render(view, specs))
                     problems = self.lint(rendered, blocks)
                     if problems:
                         raise LintError(problems)
                     templates.update(built(lambda: self._templates(view, rendered.variants)))
-                    snapshot_audience(session, issue_id, planner, now=clock.now(), choices=choices)
-                    # After the snapshot: someone who chose anew since planning (PostgreSQL
-                    # reads each statement afresh) got a variant planned only then, which the
-                    # deliveries below render from this record like any other.
                     record_variants(session, issue_id, planner.variants.values())
                     issue.status = IssueStatus.SENDING
                     issue.published_at = clock.now()  # the archive page opens now
