@@ -72,7 +72,7 @@ def _block(session: Session, title: str, area: str, audiences: list[str]) -> int
     return block.id
 
 
-BLOCKS = (
+BLOCKS: tuple[tuple[str, str, list[str]], ...] = (
     ("Föräldraskolan för tonårsföräldrar", "andts", ["parents-7-9"]),
     ("Trygghetsvandring i Åkersberga", "gemensamt", []),
     ("Normer på fritidsgården", "vald", ["staff-fritid", "staff-skola"]),
