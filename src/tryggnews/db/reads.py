@@ -1,4 +1,5 @@
-"""Single-row reads for the hottest public page: the preference page's person.
+"""Plain reads for the hottest public pages: the preference page's person, and the
+person's history on the page of stored data.
 
 A view of ``/p/<token>`` reads one row by primary key. Through SQLAlchemy's Connection and
 Result that cost more client CPU than the rest of the page's database work, and on
@@ -9,13 +10,14 @@ PostgreSQL the main engine's pre-ping and transaction added three round trips
   the same URL, in autocommit (one SELECT needs no transaction), with nothing to reset when
   a connection goes back to the pool and no pre-ping: one round trip a read. Its pool is
   disposed with the main engine's. SQLite: the main engine itself (no round trips).
-- ``read_one`` runs a prebuilt SELECT on a pooled DBAPI connection of that engine: the SQL
-  is compiled once per statement and dialect, and each value goes through its column's own
-  SQLAlchemy type (enums, UTC datetimes, JSON on SQLite), so the values are what the ORM
-  would give. A connection the server dropped (a restart, a failover) fails the statement;
-  the reader's pool is then emptied, as every connection in it is as old, and the read
-  runs once more on a new connection. The engine's ``before_cursor_execute`` listeners
-  still see the statement (``db.plans.capture`` lists it with the page's others).
+- ``read_one`` (and ``read_all``, for every row) runs a prebuilt SELECT on a pooled DBAPI
+  connection of that engine: the SQL is compiled once per statement and dialect, and each
+  value goes through its column's own SQLAlchemy type (enums, UTC datetimes, JSON on
+  SQLite), so the values are what the ORM would give. A connection the server dropped (a
+  restart, a failover) fails the statement; the reader's pool is then emptied, as every
+  connection in it is as old, and the read runs once more on a new connection. The
+  engine's ``before_cursor_execute`` listeners still see the statement
+  (``db.plans.capture`` lists it with the page's others).
 
 Only plain SELECTs of columns with named bind parameters (``bindparam("id")``) are meant
 for it; everything else goes through sessions as usual.
@@ -31,9 +33,13 @@ from typing import Any
 from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.engine import Dialect
 
+# A SELECT of any columns (Select is generic over the tuple of its column types).
+AnySelect = Select[*tuple[Any, ...]]
+
 
 def make_reader(engine: Engine) -> Engine:
-    """The engine ``read_one`` runs on for ``engine``'s database (see the module's text)."""
+    """The engine ``read_one`` and ``read_all`` run on for ``engine``'s database (see the
+    module's text)."""
     if engine.dialect.name != "postgresql":
         return engine
     reader = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
@@ -50,7 +56,7 @@ class _Prepared:
 
 
 @functools.lru_cache(maxsize=32)
-def _prepare(statement: Select[Any], dialect: Dialect) -> _Prepared:
+def _prepare(statement: AnySelect, dialect: Dialect) -> _Prepared:
     compiled = statement.compile(dialect=dialect)
     columns = list(statement.selected_columns)
     return _Prepared(
@@ -64,9 +70,23 @@ def _prepare(statement: Select[Any], dialect: Dialect) -> _Prepared:
 
 
 def read_one(
-    reader: Engine, statement: Select[Any], params: Mapping[str, Any]
+    reader: Engine, statement: AnySelect, params: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """The row ``statement`` selects, by column key, or None when there is none."""
+    rows = _read(reader, statement, params, many=False)
+    return rows[0] if rows else None
+
+
+def read_all(
+    reader: Engine, statement: AnySelect, params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Every row ``statement`` selects, by column key, in its order."""
+    return _read(reader, statement, params, many=True)
+
+
+def _read(
+    reader: Engine, statement: AnySelect, params: Mapping[str, Any], *, many: bool
+) -> list[dict[str, Any]]:
     prepared = _prepare(statement, reader.dialect)
     bound: Any = (
         tuple(params[name] for name in prepared.positional)
@@ -81,7 +101,11 @@ def read_one(
             if listeners:  # db.plans.capture: seen like any other statement
                 listeners(None, cursor, prepared.sql, bound, None, False)
             cursor.execute(prepared.sql, bound)
-            row = cursor.fetchone()
+            if many:
+                rows = cursor.fetchall()
+            else:
+                row = cursor.fetchone()
+                rows = [] if row is None else [row]
             cursor.close()
         except reader.dialect.loaded_dbapi.Error as error:
             dropped = reader.dialect.is_disconnect(error, connection.dbapi_connection, None)
@@ -93,10 +117,12 @@ def read_one(
             continue
         finally:
             connection.close()  # back to the pool (a dropped one is let go)
-        if row is None:
-            return None
-        return {
-            name: convert(value) if convert else value
-            for name, convert, value in zip(prepared.names, prepared.converters, row, strict=True)
-        }
+        names, converters = prepared.names, prepared.converters
+        return [
+            {
+                name: convert(value) if convert else value
+                for name, convert, value in zip(names, converters, row, strict=True)
+            }
+            for row in rows
+        ]
     raise AssertionError("unreachable")

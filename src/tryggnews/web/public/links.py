@@ -65,19 +65,18 @@ def load_subscriber(
     return _checked(purpose, claims.token_salt, session.get(Subscriber, claims.subscriber_id))
 
 
-def view_subscriber(session: Session, purpose: TokenPurpose, token: str) -> Subscriber:
-    """As ``load_subscriber``, for a page that only shows the person: a detached copy
-    read with one plain statement (cheaper than the ORM's load; changing it changes
-    nothing stored)."""
+def view_subscriber(purpose: TokenPurpose, token: str) -> Subscriber:
+    """As ``load_subscriber``, for a page that only shows the person: a detached copy of
+    the whole row read on the app's reader (changing it changes nothing stored)."""
     claims = _claims(purpose, token, None)
-    row = session.connection().execute(_ROW, {"id": claims.subscriber_id}).one_or_none()
-    return _checked(purpose, claims.token_salt, Subscriber(**row._mapping) if row else None)
+    row = read_one(web_context().reader, _ROW, {"id": claims.subscriber_id})
+    return _checked(purpose, claims.token_salt, Subscriber(**row) if row else None)
 
 
 def view_person(purpose: TokenPurpose, token: str) -> Person:
-    """As ``view_subscriber``, for the preference page: only the fields it shows, read on
-    the app's reader (an ORM session's begin and close, and on PostgreSQL the pre-ping and
-    the transaction, cost more than the query: docs/performance.md)."""
+    """As ``view_subscriber``, for the preference page: only the fields it shows (an ORM
+    session's begin and close, and on PostgreSQL the pre-ping and the transaction, cost
+    more than the query: docs/performance.md)."""
     claims = _claims(purpose, token, None)
     row = read_one(web_context().reader, _PERSON, {"id": claims.subscriber_id})
     return _checked(purpose, claims.token_salt, Person(**row) if row else None)
