@@ -1,7 +1,8 @@
 """``db.reads.read_one`` gives what SQLAlchemy's own Core read gives for the same row:
 every column through its own type (status enum, UTC datetimes, JSON lists, text), for
 any stored values; no row is None; a failing statement raises and returns its
-connection to the pool.
+connection to the pool. ``read_all`` gives every row in order; a None parameter is a NULL.
+On PostgreSQL each statement is prepared once per connection (``db.libpq``).
 
 A real SQLite file and PostgreSQL.
 """
@@ -15,11 +16,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, bindparam, column, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tryggnews.db.models import Subscriber, SubscriberStatus
-from tryggnews.db.reads import make_reader, read_one
+from tryggnews.db.reads import make_reader, read_all, read_one
 
 TABLE = Subscriber.__table__
 WHOLE_ROW = select(TABLE).where(TABLE.c.id == bindparam("id"))
@@ -112,3 +113,40 @@ def test_a_failing_statement_raises_and_gives_its_connection_back(engine: Engine
         with pytest.raises(reader.dialect.loaded_dbapi.Error):
             read_one(reader, missing, {"id": 1})
     assert reader.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_every_row_in_order_and_a_null_parameter(
+    engine: Engine, session_factory: sessionmaker[Session]
+) -> None:
+    keys = [_store(session_factory, name=f"Person {n}") for n in range(3)]
+    in_order = (
+        select(TABLE.c.id, TABLE.c.name)
+        .where(TABLE.c.id >= bindparam("first"), TABLE.c.name != bindparam("skip"))
+        .order_by(TABLE.c.id)
+    )
+    reader = make_reader(engine)
+    rows = read_all(reader, in_order, {"first": keys[0], "skip": "Person 1"})
+    assert rows == [{"id": keys[0], "name": "Person 0"}, {"id": keys[2], "name": "Person 2"}]
+    # NULL compares as unknown: no row, and no error for a parameter that is None.
+    assert read_all(reader, in_order, {"first": keys[0], "skip": None}) == []
+    assert read_one(reader, WHOLE_ROW, {"id": None}) is None
+
+
+def test_postgresql_prepares_each_statement_once_per_connection(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; SQLite reads through its cursor")
+    reader = make_reader(engine)
+    reader.pool.dispose()
+    prepared = (
+        select(column("name"), column("statement"))
+        .select_from(text("pg_prepared_statements"))
+        .where(column("name") != bindparam("none"))
+    )
+    for _ in range(3):
+        assert read_one(reader, WHOLE_ROW, {"id": 0}) is None
+    # One pooled connection: the read above and the listing, each prepared once on it.
+    assert reader.pool.checkedin() == 1  # type: ignore[attr-defined]
+    listed = read_all(reader, prepared, {"none": ""})
+    statements = sorted(row["statement"] for row in listed)
+    assert len(statements) == 2 and all(row["name"].startswith("tryggnews_read_") for row in listed)
+    assert any("FROM subscribers" in statement and "$1" in statement for statement in statements)

@@ -13,7 +13,9 @@ PostgreSQL the main engine's pre-ping and transaction added three round trips
 - ``read_one`` (and ``read_all``, for every row) runs a prebuilt SELECT on a pooled DBAPI
   connection of that engine: the SQL is compiled once per statement and dialect, and each
   value goes through its column's own SQLAlchemy type (enums, UTC datetimes, JSON on
-  SQLite), so the values are what the ORM would give. A connection the server dropped (a
+  SQLite), so the values are what the ORM would give. On PostgreSQL the statement is
+  prepared once per connection and run with one libpq call (``db.libpq``), not through
+  psycopg's cursor. A connection the server dropped (a
   restart, a failover) fails the statement; the reader's pool is then emptied, as every
   connection in it is as old, and the read runs once more on a new connection. The
   engine's ``before_cursor_execute`` listeners still see the statement
@@ -26,12 +28,15 @@ for it; everything else goes through sessions as usual.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Dialect
+
+from tryggnews.db.libpq import is_libpq, run_prepared
 
 # A SELECT of any columns (Select is generic over the tuple of its column types).
 AnySelect = Select[*tuple[Any, ...]]
@@ -53,13 +58,20 @@ class _Prepared:
     positional: tuple[str, ...] | None  # the bind names in order, for "?" paramstyles
     names: tuple[str, ...]
     converters: tuple[Callable[[Any], Any] | None, ...]
+    dollar: tuple[str, tuple[str, ...]] | None  # PostgreSQL: the SQL with $1…, the names
 
 
 @functools.lru_cache(maxsize=32)
 def _prepare(statement: AnySelect, dialect: Dialect) -> _Prepared:
     compiled = statement.compile(dialect=dialect)
     columns = list(statement.selected_columns)
+    dollar = None
+    if dialect.name == "postgresql":
+        numbering: Any = psycopg_dialect  # untyped: SQLAlchemy's dialect classes
+        numbered = statement.compile(dialect=numbering(paramstyle="numeric_dollar"))
+        dollar = (str(numbered), tuple(numbered.positiontup or ()))
     return _Prepared(
+        dollar=dollar,
         sql=str(compiled),
         positional=tuple(compiled.positiontup or ()) if compiled.positional else None,
         names=tuple(str(column.key) for column in columns),
@@ -96,17 +108,23 @@ def _read(
     for attempt in (1, 2):
         connection = reader.raw_connection()
         try:
-            cursor = connection.cursor()
             listeners = reader.dispatch.before_cursor_execute
             if listeners:  # db.plans.capture: seen like any other statement
-                listeners(None, cursor, prepared.sql, bound, None, False)
-            cursor.execute(prepared.sql, bound)
-            if many:
-                rows = cursor.fetchall()
+                listeners(None, None, prepared.sql, bound, None, False)
+            dbapi: Any = connection.dbapi_connection
+            rows: Sequence[Any]
+            if prepared.dollar is not None and is_libpq(dbapi):
+                values = [params[name] for name in prepared.dollar[1]]
+                rows = run_prepared(dbapi, prepared.dollar[0], values, many=many)
             else:
-                row = cursor.fetchone()
-                rows = [] if row is None else [row]
-            cursor.close()
+                cursor = connection.cursor()
+                cursor.execute(prepared.sql, bound)
+                if many:
+                    rows = cursor.fetchall()
+                else:
+                    row = cursor.fetchone()
+                    rows = [] if row is None else [row]
+                cursor.close()
         except reader.dialect.loaded_dbapi.Error as error:
             dropped = reader.dialect.is_disconnect(error, connection.dbapi_connection, None)
             if dropped:
