@@ -150,3 +150,13 @@ def test_postgresql_prepares_each_statement_once_per_connection(engine: Engine) 
     statements = sorted(row["statement"] for row in listed)
     assert len(statements) == 2 and all(row["name"].startswith("tryggnews_read_") for row in listed)
     assert any("FROM subscribers" in statement and "$1" in statement for statement in statements)
+    # A statement the server connection lost (DEALLOCATE ALL; a pooler between us): again.
+    connection = reader.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("DEALLOCATE ALL")
+        cursor.close()
+    finally:
+        connection.close()
+    assert read_one(reader, WHOLE_ROW, {"id": 0}) is None
+    assert len(read_all(reader, prepared, {"none": ""})) == 2

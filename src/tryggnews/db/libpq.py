@@ -12,12 +12,15 @@ loaders its cursor would use, so a row is what ``cursor.fetchone`` would give.
 
 Parameters go as text and the server infers their types from the statement, as for any
 prepared statement. A failed statement raises psycopg's own exception for the result
-(``psycopg.errors``), so the caller handles a dropped connection as before.
+(``psycopg.errors``), so the caller handles a dropped connection as before. A statement the
+server connection does not know (behind a pooler that does not keep prepared statements
+per client, or after ``DEALLOCATE ALL``) is prepared again and run once more.
 """
 
 from __future__ import annotations
 
 import itertools
+import secrets
 import weakref
 from collections.abc import Sequence
 from typing import Any, cast
@@ -26,7 +29,11 @@ import psycopg
 from psycopg import errors, pq
 from psycopg.adapt import PyFormat, Transformer
 
-_names = itertools.count(1)
+# Statement names unique to this process, so processes sharing server connections through
+# a pooler (PgBouncer) never meet each other's.
+_PREFIX = f"tryggnews_read_{secrets.token_hex(4)}_"
+_numbers = itertools.count(1)
+_NO_SUCH_STATEMENT = b"26000"  # invalid_sql_statement_name
 
 
 class _Kept:
@@ -53,20 +60,28 @@ def run_prepared(
     kept = _KEPT.get(connection)
     if kept is None:
         kept = _KEPT[connection] = _Kept(connection)
-    pgconn = connection.pgconn
-    name = kept.prepared.get(sql)
-    if name is None:
-        name = f"tryggnews_read_{next(_names)}".encode()
-        _check(pgconn.prepare(name, sql.encode()), connection)
-        kept.prepared[sql] = name
     transformer = kept.transformer
-    values = transformer.dump_sequence(params, [PyFormat.TEXT] * len(params))
     # A None is a NULL: libpq takes it, the stub's type does not say so.
-    result = pgconn.exec_prepared(name, cast(Sequence[bytes], values))
-    _check(result, connection)
-    transformer.set_pgresult(result)
-    count = result.ntuples if many else min(result.ntuples, 1)
-    return transformer.load_rows(0, count, tuple) if count else []
+    values = cast(Sequence[bytes], transformer.dump_sequence(params, [PyFormat.TEXT] * len(params)))
+    for attempt in (1, 2):
+        name = kept.prepared.get(sql) or _prepare(connection, sql, kept)
+        result = connection.pgconn.exec_prepared(name, values)
+        if attempt == 1 and result.error_field(pq.DiagnosticField.SQLSTATE) == _NO_SUCH_STATEMENT:
+            # Not on this server connection (a pooler in between, a DEALLOCATE ALL): again.
+            del kept.prepared[sql]
+            continue
+        _check(result, connection)
+        transformer.set_pgresult(result)
+        count = result.ntuples if many else min(result.ntuples, 1)
+        return transformer.load_rows(0, count, tuple) if count else []
+    raise AssertionError("unreachable")
+
+
+def _prepare(connection: psycopg.Connection[Any], sql: str, kept: _Kept) -> bytes:
+    name = f"{_PREFIX}{next(_numbers)}".encode()
+    _check(connection.pgconn.prepare(name, sql.encode()), connection)
+    kept.prepared[sql] = name
+    return name
 
 
 def _check(result: pq.abc.PGresult, connection: psycopg.Connection[Any]) -> None:
