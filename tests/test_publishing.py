@@ -267,13 +267,12 @@ def test_only_an_issue_both_organisations_approved_is_sent(
     assert summary.sent == 1
 
 
-def test_a_choice_changed_between_planning_and_the_snapshot_still_gets_its_message(
-    settings: Settings, session_factory: sessionmaker[Session]
-) -> None:
-    with session_factory.begin() as session:
-        _issue_with_blocks(session)
-        make_subscriber(session, "foralder@example.org", audiences=["parents-7-9"])
-        make_subscriber(session, "personal@example.org", audiences=["staff-skola"])
+def _choosing_anew_after_planning(
+    settings: Settings, session_factory: sessionmaker[Session], **choices: Any
+) -> Publisher:
+    """A publisher whose send sees foralder@example.org save ``choices`` on another
+    connection just after planning read the choices (PostgreSQL reads each statement
+    afresh, so the snapshot sees the new ones)."""
     if session_factory.kw["bind"].dialect.name != "postgresql":
         pytest.skip("SQLite's sending transaction holds the write lock: no one can choose anew")
     publisher = wiring.publisher(settings)
@@ -281,17 +280,29 @@ def test_a_choice_changed_between_planning_and_the_snapshot_still_gets_its_messa
 
     def plan_then_a_reader_chooses_anew(*args: Any, **kwargs: Any) -> Any:
         planned = plan(*args, **kwargs)
-        # A reader saves new choices on another connection just after planning read them:
-        # a combination no one held, so a variant not planned yet.
         with session_factory.begin() as other:
             other.execute(
                 update(Subscriber)
                 .where(Subscriber.email_key == "foralder@example.org")
-                .values(audiences=["ovriga"], language="en")
+                .values(**choices)
             )
         return planned
 
     publisher.plan_variants = plan_then_a_reader_chooses_anew  # type: ignore[method-assign]
+    return publisher
+
+
+def test_a_choice_changed_between_planning_and_the_snapshot_still_gets_its_message(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        _issue_with_blocks(session)
+        make_subscriber(session, "foralder@example.org", audiences=["parents-7-9"])
+        make_subscriber(session, "personal@example.org", audiences=["staff-skola"])
+    # A combination no one held, so a variant not planned yet.
+    publisher = _choosing_anew_after_planning(
+        settings, session_factory, audiences=["ovriga"], language="en"
+    )
     summary = _send(publisher, settings, session_factory, "2027-1")
     assert (summary.sent, summary.failed) == (2, 0)
     messages = _messages(settings.outbox_dir)
@@ -310,22 +321,7 @@ def test_a_choice_changed_to_one_no_block_serves_refuses_the_send_like_any_other
         # No block for everyone: a reader who turns to seniors would get nothing.
         _issue_with_blocks(session, blocks=[b for b in BLOCKS if b[1] != "gemensamt"])
         make_subscriber(session, "foralder@example.org", audiences=["parents-7-9"])
-    if session_factory.kw["bind"].dialect.name != "postgresql":
-        pytest.skip("SQLite's sending transaction holds the write lock: no one can choose anew")
-    publisher = wiring.publisher(settings)
-    plan = publisher.plan_variants
-
-    def plan_then_a_reader_chooses_anew(*args: Any, **kwargs: Any) -> Any:
-        planned = plan(*args, **kwargs)
-        with session_factory.begin() as other:
-            other.execute(
-                update(Subscriber)
-                .where(Subscriber.email_key == "foralder@example.org")
-                .values(audiences=["senior"])
-            )
-        return planned
-
-    publisher.plan_variants = plan_then_a_reader_chooses_anew  # type: ignore[method-assign]
+    publisher = _choosing_anew_after_planning(settings, session_factory, audiences=["senior"])
     with pytest.raises(LintError) as refused:
         _send(publisher, settings, session_factory, "2027-1")
     assert "Läsare i Senior skulle få ett tomt nyhetsbrev" in str(refused.value)
