@@ -15,11 +15,10 @@ PostgreSQL the main engine's pre-ping and transaction added three round trips
   value goes through its column's own SQLAlchemy type (enums, UTC datetimes, JSON on
   SQLite), so the values are what the ORM would give. On PostgreSQL the statement is
   prepared once per connection and run with one libpq call (``db.libpq``), not through
-  psycopg's cursor. A connection the server dropped (a
-  restart, a failover) fails the statement; the reader's pool is then emptied, as every
-  connection in it is as old, and the read runs once more on a new connection. The
-  engine's ``before_cursor_execute`` listeners still see the statement
-  (``db.plans.capture`` lists it with the page's others).
+  psycopg's cursor. A connection the server dropped (a restart, a failover) fails the
+  statement; the reader's pool is then emptied, as every connection in it is as old, and
+  the read runs once more on a new connection. The engine's ``before_cursor_execute``
+  listeners still see the statement (``db.plans.capture`` lists it with the page's others).
 
 Only plain SELECTs of columns with named bind parameters (``bindparam("id")``) are meant
 for it; everything else goes through sessions as usual.
