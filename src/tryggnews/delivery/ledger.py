@@ -39,7 +39,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     update,
@@ -50,6 +49,7 @@ from sqlalchemy.schema import CreateTable, DropTable
 
 from tryggnews.content.variants import VariantPlanner
 from tryggnews.content.views import VariantSpec
+from tryggnews.content.vocabulary_usage import STORED_AUDIENCES, STORED_LANGUAGE, STORED_TOPICS
 from tryggnews.db.models import (
     OUTSTANDING_DELIVERY_STATES,
     Delivery,
@@ -95,12 +95,8 @@ class Choice:
         )
 
 
-# The stored choice of a subscriber, as SQL. PostgreSQL defines no equality on ``json``,
-# so both JSON columns are compared (and grouped) as their text. ``language`` is NOT NULL;
-# coalescing keeps the snapshot's join total all the same (a NULL would never equal).
-_AUDIENCES = Subscriber.audiences.cast(Text)
-_TOPICS = Subscriber.topics.cast(Text)
-_LANGUAGE = func.coalesce(Subscriber.language, literal_column("''"))
+# The stored choice of a subscriber, as SQL (one owner: content.vocabulary_usage).
+_AUDIENCES, _TOPICS, _LANGUAGE = STORED_AUDIENCES, STORED_TOPICS, STORED_LANGUAGE
 
 
 def audience_choices(
