@@ -68,6 +68,6 @@ def test_the_staff_refusal_names_the_audience_in_the_readers_language(site: Site
     assert '<html lang="ar" dir="rtl">' in body
     assert (
         "المجموعة «العاملون – البلدية والشرطة» مخصصة فقط للعاملين الذين لديهم عناوين بريد "
-        "على osteraker.se, polisen.se."
+        "على \u2066osteraker.se, polisen.se\u2069."  # the domains isolated, left to right
     ) in body
     assert "Målgruppen" not in body

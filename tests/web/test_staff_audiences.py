@@ -9,6 +9,7 @@ The real app on a SQLite file and PostgreSQL.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,23 @@ def test_every_source_key_is_said_in_words() -> None:
     assert source_words("demo", "2027-01-10T08:00:00") == (
         "importerad av Österåkers kommun 2027-01-10 (exempeldata för en demonstration)"
     )
+
+
+def test_the_forms_say_beside_a_staff_audience_who_may_choose_it(site: Site) -> None:
+    """Before anyone is refused: the note is part of the option's label, so a screen reader
+    reads it with the name of the group, in the page's language."""
+    note = {
+        "sv": "Bara för anställda inom Österåkers kommun och Polisen, med en adress på "
+        "osteraker.se eller polisen.se.",
+        "en": "Only for staff with addresses at \u2066osteraker.se, polisen.se\u2069.",
+    }
+    for language, words in note.items():
+        page = html.unescape(site.get(f"/prenumerera?lang={language}").get_data(as_text=True))
+        label = re.search(rf'<label for="audiences-{STAFF}".*?</label>', page, re.S)
+        assert label is not None, language
+        assert words in " ".join(label.group(0).split()), language
+        # Only the staff audience has one.
+        assert page.count('class="option-note"') == 1, language
+    manage = confirmed(site, "anna@osteraker.se", [STAFF])["manage"]
+    page = html.unescape(site.get(f"/p/{manage}?lang=sv").get_data(as_text=True))
+    assert note["sv"] in " ".join(page.split())

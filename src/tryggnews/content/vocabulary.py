@@ -62,15 +62,20 @@ class AudienceRestriction:
         return any(domain == d or domain.endswith("." + d) for d in self.domains)
 
     def message(self, label: str) -> str:
-        listed = " eller ".join(
-            [", ".join(self.domains[:-1]), self.domains[-1]]
-            if len(self.domains) > 1
-            else self.domains
-        )
+        """Why an address may not choose the audience ``label`` (Swedish)."""
         return (
-            f"Målgruppen ”{label}” är bara för {self.who} (adresser på {listed}). "
+            f"Målgruppen ”{label}” är bara för {self.who} (adresser på {self._listed()}). "
             "Välj en annan grupp, eller använd din e-postadress på jobbet."
         )
+
+    def note(self) -> str:
+        """Who may choose the audience, said beside it in the forms (Swedish)."""
+        return f"Bara för {self.who}, med en adress på {self._listed()}."
+
+    def _listed(self) -> str:
+        if len(self.domains) == 1:
+            return self.domains[0]
+        return f"{', '.join(self.domains[:-1])} eller {self.domains[-1]}"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -116,6 +116,16 @@ class ChoicesFields(FlaskForm):  # type: ignore[misc]  # wtforms has no type hin
         self.audiences.options = vocabulary.audiences_in(current_language())
         self.topics.options = vocabulary.topics_in(current_language())
         self.language.options = vocabulary.languages
+        # Said beside a staff audience, so nobody learns the rule only from a refusal.
+        self.audiences.notes = {key: self._who_may(key) for key in vocabulary.restricted}
+        self.topics.notes = {}
+
+    def _who_may(self, key: str) -> str:
+        rule = self.vocabulary.restricted[key]
+        if current_language() == DEFAULT_LANGUAGE:
+            return rule.note()
+        # Other languages leave out the rule's Swedish "who" words: the domains say enough.
+        return _("Bara för anställda med adresser på %(domains)s.", domains=_isolated(rule.domains))
 
     def address(self) -> str:
         """The address the choices are for (staff audiences accept some domains only)."""
@@ -134,9 +144,15 @@ class ChoicesFields(FlaskForm):  # type: ignore[misc]  # wtforms has no type hin
                 "Målgruppen ”%(label)s” är bara för anställda med adresser på %(domains)s. "
                 "Välj en annan grupp, eller använd din e-postadress på jobbet.",
                 label=self.audiences.options.get(key, key),
-                domains=", ".join(self.vocabulary.restricted[key].domains),
+                domains=_isolated(self.vocabulary.restricted[key].domains),
             )
         )
+
+
+def _isolated(domains: Sequence[str]) -> str:
+    """The domains, listed, keeping their left-to-right order inside right-to-left text
+    (LRI … PDI, as the newsletter's text part isolates phone numbers and links)."""
+    return f"\u2066{', '.join(domains)}\u2069"
 
 
 class SignUpForm(ChoicesFields):
