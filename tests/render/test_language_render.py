@@ -7,9 +7,17 @@ import re
 from dataclasses import replace
 
 import pytest
-from language_samples import translated_issue, variant_in
+from language_samples import (
+    EVERY_AUDIENCE,
+    LANGUAGES,
+    translated_blocks,
+    translated_issue,
+    variant_in,
+)
 from render_samples import SENDER, TEMPLATES_DIR, rich_activities
 
+from tryggnews.content.variants import VariantPlanner
+from tryggnews.content.views import BlockView
 from tryggnews.render.language import LRI, PDI, isolate_html, isolate_text
 from tryggnews.render.model import RenderedVariant
 from tryggnews.render.newsletter import NewsletterRenderer
@@ -127,3 +135,22 @@ def test_isolating_leaves_markup_alone_and_wraps_runs() -> None:
     assert isolate_text("ring 114 14 eller https://a.se/x.") == (
         f"ring {LRI}114 14{PDI} eller {LRI}https://a.se/x{PDI}."
     )
+
+
+def test_a_swedish_block_in_arabic_keeps_its_button_on_the_left_with_its_text(
+    renderer: NewsletterRenderer,
+) -> None:
+    # Block 11 without its Arabic: it falls back to Swedish, text and button left to right.
+    def without_arabic(block: BlockView) -> BlockView:
+        kept = tuple(t for t in block.translations if (block.id, t.language) != (11, "ar"))
+        return replace(block, translations=kept)
+
+    blocks = tuple(without_arabic(b) for b in translated_blocks())
+    spec = VariantPlanner(blocks, {}, languages=LANGUAGES).variant_for(EVERY_AUDIENCE, (), "ar")
+    html = renderer.render_variant(translated_issue(), spec, (), SENDER).html
+    buttons = re.findall(
+        r'<td align="(\w+)" vertical-align="middle" class="tn-button".*?<a href="([^"]+)"', html
+    )
+    aligned = {href.rsplit("/", 1)[1]: align for align, href in buttons}
+    assert aligned["langning"] == "left"  # Swedish, as its text
+    assert [align for name, align in aligned.items() if name != "langning"] == ["right"]
