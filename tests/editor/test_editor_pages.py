@@ -308,3 +308,14 @@ def test_a_block_aimed_at_a_retired_audience_says_so_on_its_form(
     page = client.get(f"/redaktion/block/{block_id}").text
     assert 'value="senior" checked' in page
     assert "Blocket riktas också till ”pensionar”, som inte längre finns" in page
+
+
+def test_the_issue_list_counts_each_issues_blocks(
+    app: Flask, issue_with_blocks: dict[str, int]
+) -> None:
+    client = app.test_client()
+    token = login(client, KOMMUN)
+    client.post("/redaktion/utskick/skapa", data={"csrf_token": token, "key": "2027-2"})
+    listing = client.get("/redaktion/utskick/").text
+    rows = re.findall(r'utskick/(2027-\d)">.*?</td>\s*<td>[^<]*</td>\s*<td>(\d+)</td>', listing)
+    assert rows == [("2027-1", "2"), ("2027-2", "0")]

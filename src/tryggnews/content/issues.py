@@ -118,3 +118,10 @@ def list_issues(session: Session, *, year: int | None = None) -> list[Issue]:
     if year is not None:
         query = query.where(Issue.year == year)
     return list(session.scalars(query))
+
+
+def block_counts(session: Session) -> dict[int, int]:
+    """How many blocks each issue holds, by issue id (an issue without any is absent):
+    one grouped query for a list of issues, not a load of each one's placements."""
+    query = select(IssueBlock.issue_id, func.count()).group_by(IssueBlock.issue_id)
+    return {issue_id: count for issue_id, count in session.execute(query)}

@@ -17,7 +17,7 @@ from tryggnews.content.approvals import (
     standing_approvals,
     withdraw,
 )
-from tryggnews.content.issues import issue_blocks, list_issues
+from tryggnews.content.issues import block_counts, issue_blocks, list_issues
 from tryggnews.content.organisations import BLOCK_OWNERS, SIGNING_ORGANISATIONS
 from tryggnews.db.models import Block, Issue, IssueStatus, UserRole
 from tryggnews.editors.blocks import can_edit_block
@@ -65,7 +65,10 @@ def _finish(issue: Issue, told: list[WithdrawnApproval], message: str) -> Respon
 
 @bp.get("/", endpoint="index")
 def index() -> str:
-    return render_template("editor/issues.html", issues=list_issues(db()))
+    session = db()
+    return render_template(
+        "editor/issues.html", issues=list_issues(session), block_counts=block_counts(session)
+    )
 
 
 @bp.post("/skapa", endpoint="create")
