@@ -52,12 +52,14 @@ def test_known_and_unknown_addresses_get_the_same_answers_through_the_lock(
     app: Flask, session_factory: sessionmaker[Session], people: dict[str, int]
 ) -> None:
     tries = MAX_FAILED_LOGINS + 1
-    started = time.perf_counter()
+    # This process's CPU time, not the wall clock: the work each answer costs, which is what
+    # would tell the two apart, without the noise of whatever else the machine runs.
+    started = time.process_time()
     known = answers(app, POLIS, tries)
-    known_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    known_seconds = time.process_time() - started
+    started = time.process_time()
     unknown = answers(app, "finns.inte@polisen.example.se", tries)
-    unknown_seconds = time.perf_counter() - started
+    unknown_seconds = time.process_time() - started
     assert [status for status, _ in known] == [401] * MAX_FAILED_LOGINS + [429]
     assert known == unknown
     assert "låst" not in " ".join(text for _, text in known)
