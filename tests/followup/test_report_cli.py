@@ -27,6 +27,7 @@ from year_data import YEAR, build_year
 
 from tryggnews.cli import cli
 from tryggnews.config import Settings
+from tryggnews.followup.charts import COLOURS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -126,6 +127,27 @@ def test_pdf_text_holds_the_figures(
     assert f"Totalt levererades {delivered} av {recipients} e-postmeddelanden" in flat
     assert "Vid årets början hade nyhetsbrevet 3 prenumeranter och vid årets slut 7" in flat
     assert "Vuxna som inte bjuder" in flat  # a police block of issue 1
+    # WeasyPrint had nothing to warn about (unknown CSS, ids defined twice).
+    assert b"WARNING" not in done.stderr, done.stderr.decode()
+    # The first page's chart is drawn in its colour, not filled black.
+    pixels = _first_page_pixels(out, tmp_path)
+    bar = bytes(int(COLOURS[0][i : i + 2], 16) for i in (1, 3, 5))
+    assert pixels.count(bar) > 0.03 * len(pixels)
+    assert pixels.count(b"\x00\x00\x00") < 0.01 * len(pixels)
+
+
+def _first_page_pixels(pdf: Path, folder: Path) -> list[bytes]:
+    """The first page at 30 dpi, as RGB pixels (poppler's pdftoppm, a binary PPM)."""
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm (poppler-utils) is needed: .ci/run installs it"
+    prefix = folder / "page"
+    command = [pdftoppm, "-r", "30", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(prefix)]
+    subprocess.run(command, check=True, timeout=60)
+    data = prefix.with_suffix(".ppm").read_bytes()
+    magic, size, depth, raster = data.split(b"\n", 3)
+    assert (magic, depth) == (b"P6", b"255")
+    width, height = map(int, size.split())
+    return [raster[i : i + 3] for i in range(0, width * height * 3, 3)]
 
 
 def test_csv_and_html(settings: Settings, year: dict[str, Any]) -> None:

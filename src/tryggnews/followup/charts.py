@@ -15,7 +15,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pygal
 from pygal.style import Style
@@ -35,12 +35,17 @@ _LINK_ATTRS = ("href", f"{{{XLINK_NS}}}href")
 # Colours with a contrast of at least 3:1 against white (WCAG 1.4.11, graphics).
 COLOURS = ("#1f5c99", "#b3261e", "#6a4c93", "#2e7d32", "#8a5a00", "#37474f")
 
-CHART_CSS = (
+# The charts' styles in two parts. The layout is ordinary CSS. The paint (fill, stroke) is
+# SVG's: a browser applies it from the page's stylesheet, but WeasyPrint applies it only from
+# a <style> inside the SVG itself (``painted``), and warns about it in the document's.
+CHART_LAYOUT_CSS = (
     "svg.chart { width: 100%; height: auto; max-width: 44rem; }\n"
-    "svg.chart text { font-family: 'DejaVu Sans', sans-serif; }\n"
-    "svg.chart .background, svg.chart .plot .background { fill: #ffffff; }\n"
-    "svg.chart text { fill: #1a1a1a; font-size: 12px; }\n"
+    "svg.chart text { font-family: 'DejaVu Sans', sans-serif; font-size: 12px; }\n"
     "svg.chart .title { font-size: 15px; }\n"
+)
+CHART_PAINT_CSS = (
+    "svg.chart .background, svg.chart .plot .background { fill: #ffffff; }\n"
+    "svg.chart text { fill: #1a1a1a; }\n"
     "svg.chart .axis .line, svg.chart .axis .guides .line { stroke: #6b6b6b; }\n"
     "svg.chart .axis .guide.line { stroke: #d0d0d0; stroke-dasharray: 4,4; }\n"
     + "".join(
@@ -49,6 +54,11 @@ CHART_CSS = (
         for i, c in enumerate(COLOURS)
     )
 )
+# The x axis's width in the chart's 700 px, a 12 px character's width, and the longest
+# label drawn whole.
+PLOT_PX, CHAR_PX, LONGEST_LABEL = 620, 7, 20
+# For a page: the site's stylesheet (/uppfoljning/diagram.css) and the HTML document.
+CHART_CSS = CHART_LAYOUT_CSS + CHART_PAINT_CSS
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,16 @@ def bar_chart(
     series: Sequence[tuple[str, Sequence[int]]],
 ) -> Chart:
     """A grouped bar chart; ``description`` names every value, as the table does."""
-    style = Style(colors=COLOURS, font_family="DejaVu Sans", background="#ffffff")
+    # The sizes the stylesheet draws the text at (CHART_LAYOUT_CSS), so pygal leaves room
+    # for the labels it lays out.
+    style = Style(
+        colors=COLOURS,
+        font_family="DejaVu Sans",
+        background="#ffffff",
+        label_font_size=12,
+        major_label_font_size=12,
+        legend_font_size=12,
+    )
     chart = pygal.Bar(
         js=[],
         style=style,
@@ -80,16 +99,21 @@ def bar_chart(
         legend_at_bottom=True,
         print_values=False,
         no_data_text="Inga uppgifter",
-        x_label_rotation=0 if len(labels) <= 6 else 30,
+        # Labels too wide for their place on the axis (the focus areas' names) slant
+        # instead of overlapping; a very long one is shortened with "…" (the table and
+        # <desc> give it whole).
+        x_label_rotation=30 if _crowded(labels) else 0,
+        truncate_label=LONGEST_LABEL,
     )
     # No drawn title: the page's heading and the table's caption say it, and the SVG keeps
     # it as <title> for screen readers (a drawn one was clipped at the report's font size).
     chart.x_labels = list(labels)
     # Counts: whole numbers on the axis, about five steps.
     top = max((v for _, values in series for v in values), default=0)
-    if top > 0:
-        step = max(1, -(-top // 5))
-        chart.y_labels = list(range(0, top + step, step))
+    top = max(top, 1)  # every count 0: an axis from 0 to 1, not a line at 0
+    step = max(1, -(-top // 5))
+    chart.y_labels = list(range(0, top + step, step))
+    chart.range = (0, chart.y_labels[-1])
     for name, values in series:
         chart.add(name, list(values))
     description = _describe(title, labels, series)
@@ -99,6 +123,12 @@ def bar_chart(
         description,
         clean_svg(chart.render(is_unicode=True), chart_id, title, description),
     )
+
+
+def _crowded(labels: Sequence[str]) -> bool:
+    """Whether the longest label is wider than its share of the axis, at 12 px."""
+    longest = min(LONGEST_LABEL, max((len(label) for label in labels), default=0))
+    return longest * CHAR_PX > 0.9 * PLOT_PX / max(1, len(labels))
 
 
 def _describe(
@@ -114,7 +144,8 @@ def _describe(
 
 
 def clean_svg(svg: str, chart_id: str, title: str, description: str) -> str:
-    """The SVG without scripts, styles, comments or links; with role, title and desc."""
+    """The SVG without scripts, styles, comments or links; with role, title and desc, and
+    every id of pygal's own prefixed with ``chart_id``."""
     root = ET.fromstring(svg)  # noqa: S314 - pygal's own output
     for parent in root.iter():
         for child in list(parent):
@@ -124,6 +155,9 @@ def clean_svg(svg: str, chart_id: str, title: str, description: str) -> str:
         for name in [*element.attrib]:
             if name == "style" or name in _LINK_ATTRS or name.startswith("on"):
                 del element.attrib[name]
+        if "id" in element.attrib:
+            # pygal numbers its legend ids the same in every chart: unique per page.
+            element.set("id", f"{chart_id}-{element.get('id')}")
     for child in list(root):
         if child.tag in (f"{{{SVG_NS}}}title", f"{{{SVG_NS}}}desc"):
             root.remove(child)  # pygal's own; ours below has ids for aria-labelledby
@@ -140,3 +174,13 @@ def clean_svg(svg: str, chart_id: str, title: str, description: str) -> str:
     text = ET.tostring(root, encoding="unicode")
     # Comments are dropped by the parser already; keep the markup free of any leftover.
     return re.sub(r"<!--.*?-->", "", text, flags=re.S)
+
+
+def painted(chart: Chart) -> Chart:
+    """``chart`` with its paint in a ``<style>`` of its own, for the PDF (``CHART_PAINT_CSS``).
+    Never for a web page: the site's Content-Security-Policy refuses inline styles."""
+    root = ET.fromstring(chart.svg)  # noqa: S314 - our own cleaned SVG
+    style = ET.Element(f"{{{SVG_NS}}}style")
+    style.text = CHART_PAINT_CSS
+    root.insert(0, style)
+    return replace(chart, svg=ET.tostring(root, encoding="unicode"))

@@ -8,6 +8,7 @@ inline, since a file on disk or a PDF has no ``/static``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -16,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from tryggnews.db.models import Issue
-from tryggnews.followup.charts import CHART_CSS, Chart, bar_chart
+from tryggnews.followup.charts import CHART_CSS, CHART_LAYOUT_CSS, Chart, bar_chart, painted
 from tryggnews.followup.figures import LABELS_SV, NO_TRACKING_SV, issue_figures
 from tryggnews.followup.report import Report, as_json
 from tryggnews.followup.report_text import press_text, short_text
@@ -36,6 +37,9 @@ DOCUMENT_CSS = (
     "@page { size: A4; margin: 18mm 15mm; }\n"
     "svg.chart { max-width: 100%; }\n"
 )
+# On paper: the page's own margins only, and tables narrow enough for A4, their words
+# hyphenated (Swedish, from lang="sv") rather than cut off at the page's edge.
+PRINT_CSS = "body { margin: 0; }\nth, td { font-size: 0.85rem; hyphens: auto; }\n"
 
 
 @cache
@@ -144,20 +148,31 @@ def _context(report: Report, public: bool) -> dict[str, Any]:
     }
 
 
-def report_body(report: Report, *, public: bool) -> Markup:
-    """The report's sections (``<h2>`` and below), for a page that has its own ``<h1>``."""
-    html = _environment().get_template("report_body.html").render(_context(report, public))
+def report_body(
+    report: Report, *, public: bool, chart: Callable[[Chart], Chart] = lambda c: c
+) -> Markup:
+    """The report's sections (``<h2>`` and below), for a page that has its own ``<h1>``;
+    each chart as ``chart`` makes it."""
+    context = _context(report, public)
+    context["charts"] = {key: chart(c) for key, c in context["charts"].items()}
+    html = _environment().get_template("report_body.html").render(context)
     return Markup(html)  # noqa: S704 - rendered by an autoescaping environment
 
 
-def standalone_html(report: Report, *, public: bool = False) -> str:
-    """A whole HTML document (CLI ``--format html`` and the PDF's source)."""
+def standalone_html(report: Report, *, public: bool = False, printed: bool = False) -> str:
+    """A whole HTML document (CLI ``--format html``); ``printed``: the PDF's source."""
     title = f"Uppföljning av Trygg i Österåker {report.year}"
+    if printed:
+        css = DOCUMENT_CSS + CHART_LAYOUT_CSS + PRINT_CSS
+        body = report_body(report, public=public, chart=painted)
+    else:
+        css = DOCUMENT_CSS + CHART_CSS
+        body = report_body(report, public=public)
     return (
         '<!doctype html>\n<html lang="sv"><head><meta charset="utf-8">'
         f"<title>{Markup.escape(title)}</title>"
-        f"<style>{DOCUMENT_CSS}{CHART_CSS}</style></head>"
+        f"<style>{css}</style></head>"
         f"<body><main><h1>{Markup.escape(title)}</h1>"
         f"<p>Sammanställd {format_date(report.generated_at.date())}.</p>"
-        f"{report_body(report, public=public)}</main></body></html>\n"
+        f"{body}</main></body></html>\n"
     )

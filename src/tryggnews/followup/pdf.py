@@ -35,6 +35,7 @@ def report_pdf(report: Report, *, public: bool = False) -> bytes:
     """The standalone HTML of the report, printed to PDF (A4)."""
     from weasyprint import HTML  # see local_only_fetcher for why it is imported here
 
-    document = HTML(string=standalone_html(report, public=public), url_fetcher=local_only_fetcher)
+    source = standalone_html(report, public=public, printed=True)
+    document = HTML(string=source, url_fetcher=local_only_fetcher)
     pdf: bytes = document.write_pdf()
     return pdf
