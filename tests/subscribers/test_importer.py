@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import tracemalloc
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tryggnews.content.vocabulary import load_vocabulary
-from tryggnews.db.models import Subscriber, SubscriberStatus
+from tryggnews.db.models import ConsentEvent, Subscriber, SubscriberStatus
 from tryggnews.errors import ValidationError
+from tryggnews.followup.audience import UNKNOWN, audience_year
 from tryggnews.subscribers.emails import normalise_email
 from tryggnews.subscribers.export import export_subscribers
 from tryggnews.subscribers.import_plan import ImportPlan, parse_csv
@@ -477,3 +479,27 @@ def test_the_format_readme_lists_every_key_with_its_label() -> None:
     for declared in (VOCABULARY.audiences, VOCABULARY.topics, VOCABULARY.languages):
         for key, label in declared.items():
             assert f"| `{key}` | {label} |" in readme, f"{key} is missing from {README}"
+
+
+def test_the_import_records_each_new_persons_scope_of_consent(session: Session) -> None:
+    """The ledger says what each imported person chose, as a sign-up's event does: the
+    yearly report counts them by audience and language, never as "okänd"."""
+    plan = parse_csv(SAMPLE, VOCABULARY)
+    run(session, plan, email_hash=lambda key: f"hash:{key}")
+    events = session.execute(select(ConsentEvent.email_hash, ConsentEvent.details)).all()
+    stored = subscribers(session)
+    assert len(events) == len(stored) == 40
+    for email_hash, details in events:
+        person = stored[email_hash.removeprefix("hash:")]
+        assert details == {
+            "source": "test",
+            "audiences": person.audiences,
+            "topics": person.topics,
+            "language": person.language,
+        }
+    end = audience_year(session, NOW.year).end
+    assert end.total == 40
+    assert end.per_language == Counter(s.language for s in stored.values())
+    assert UNKNOWN not in end.per_language
+    # Only a person who chose no audience counts as "okänd" there.
+    assert end.per_audience[UNKNOWN] == sum(1 for s in stored.values() if not s.audiences)

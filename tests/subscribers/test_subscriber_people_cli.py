@@ -58,7 +58,13 @@ def test_an_import_stores_its_basis_and_an_imported_event_per_person(
         "consent",
     )
     assert event.subscriber_id == people["bo.demo@example.org"].id
-    assert event.details == {"source": "mässa"}
+    bo = people["bo.demo@example.org"]
+    assert event.details == {
+        "source": "mässa",
+        "audiences": bo.audiences,
+        "topics": bo.topics,
+        "language": bo.language,
+    }
     with session_factory() as session:
         assert len(session.scalars(select(ConsentEvent)).all()) == 40
     # A second run changes nothing, so it records nothing either.

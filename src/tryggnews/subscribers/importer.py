@@ -13,7 +13,7 @@ nothing is half-imported.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -151,14 +151,16 @@ def apply_import(
                         ),
                         new,
                     )
+                    # The scope of consent, as a sign-up records it (the yearly report
+                    # reads each person's audiences and language from the ledger).
                     events.extend(
                         {
                             "subscriber_id": row.id,
                             "email_key": row.email_key,
                             "kind": ConsentEventKind.IMPORTED,
-                            "details": {"source": source},
+                            "details": {"source": source, **_scope(values)},
                         }
-                        for row in inserted
+                        for row, values in zip(inserted, new, strict=True)
                     )
                 session.flush()
             except IntegrityError:
@@ -273,6 +275,11 @@ def _apply_chunk(
                 }
             )
     return new
+
+
+def _scope(row: Mapping[str, object]) -> dict[str, object]:
+    """A new person's audiences, topics and language, from their row."""
+    return {key: row[key] for key in ("audiences", "topics", "language") if key in row}
 
 
 def _plain(value: object) -> object:
