@@ -23,7 +23,15 @@ from tryggnews.content.approvals import ApprovalError, approve, withdraw
 from tryggnews.content.blocks import BlockInput, create_block
 from tryggnews.content.issues import add_block, create_issue, get_block, get_issue
 from tryggnews.content.vocabulary import load_vocabulary
-from tryggnews.db.models import Delivery, Issue, IssueStatus, Subscriber, SubscriberStatus, User
+from tryggnews.db.models import (
+    Delivery,
+    Issue,
+    IssueStatus,
+    IssueVariant,
+    Subscriber,
+    SubscriberStatus,
+    User,
+)
 from tryggnews.delivery.sender import SendSummary
 from tryggnews.editors.accounts import create_user
 from tryggnews.errors import LintError
@@ -41,12 +49,14 @@ def make_subscriber(
     *,
     audiences: list[str],
     status: SubscriberStatus = SubscriberStatus.ACTIVE,
+    language: str = "sv",
 ) -> Subscriber:
     subscriber = Subscriber(
         email=address,
         email_key=address.casefold(),
         audiences=audiences,
         topics=[],
+        language=language,
         status=status,
         token_salt=secrets.token_hex(8),
     )
@@ -333,3 +343,31 @@ def test_a_choice_changed_to_one_no_block_serves_refuses_the_send_like_any_other
     assert not (settings.outbox_dir / "new").exists() or not any(
         (settings.outbox_dir / "new").iterdir()
     )
+
+
+def test_the_footer_names_the_readers_groups_in_their_language(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as session:
+        _issue_with_blocks(session)
+        make_subscriber(session, "foralder@example.org", audiences=["parents-7-9"])
+        make_subscriber(session, "walid@example.org", audiences=["parents-7-9"], language="ar")
+    summary = _send(wiring.publisher(settings), settings, session_factory, "2027-1")
+    assert summary.sent == 2
+    swedish = VOCABULARY.audiences["parents-7-9"]
+    arabic = VOCABULARY.audiences_in("ar")["parents-7-9"]
+    assert arabic != swedish
+    messages = _messages(settings.outbox_dir)
+    for address, label, other in (
+        ("foralder@example.org", swedish, arabic),
+        ("walid@example.org", arabic, swedish),
+    ):
+        for kind in ("plain", "html"):
+            body = messages[address].get_body(preferencelist=(kind,))
+            assert body is not None
+            part = body.get_content()
+            assert label in part and other not in part, (address, kind)
+    # Recorded with the variant, so a resumed send says the same.
+    with session_factory() as session:
+        rows = session.execute(select(IssueVariant.language, IssueVariant.reader_label))
+        assert {language: label for language, label in rows} == {"sv": swedish, "ar": arabic}

@@ -148,7 +148,11 @@ class Publisher:
 
     def planner(self, blocks: Sequence[BlockView]) -> VariantPlanner:
         return VariantPlanner(
-            blocks, self.vocabulary.audiences, self.vocabulary.topics, self.vocabulary.languages
+            blocks,
+            self.vocabulary.audiences,
+            self.vocabulary.topics,
+            self.vocabulary.languages,
+            audience_translations=self.vocabulary.audience_translations,
         )
 
     def plan_variants(

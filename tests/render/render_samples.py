@@ -189,6 +189,7 @@ def rich_variant(**changes: object) -> VariantSpec:
         blocks=rich_blocks(),
         include_activities=True,
         audience_label="Föräldrar – årskurs 7–9, Personal – skola",
+        reader_label="Föräldrar – årskurs 7–9, Personal – skola",
     )
     return replace(variant, **changes)  # type: ignore[arg-type]
 

@@ -187,7 +187,9 @@ def test_user_text_is_escaped(renderer: NewsletterRenderer) -> None:
         cta_url='https://x.example/?a=1&b="2"',
     )
     issue = make_issue(title="<i>Titel</i>", subject="Ämne <b>", preheader="<x>")
-    variant = rich_variant(blocks=(block,), audience_label="<img src=x>")
+    variant = rich_variant(
+        blocks=(block,), audience_label="<img src=x>", reader_label="<img src=x>"
+    )
     result = renderer.render_variant(issue, variant, (), SENDER)
     assert "<script>alert" not in result.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in result.html

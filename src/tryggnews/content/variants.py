@@ -58,9 +58,12 @@ class VariantPlanner:
         audience_labels: Mapping[str, str],
         topic_labels: Mapping[str, str] | None = None,
         languages: Collection[str] = (DEFAULT_LANGUAGE,),
+        audience_translations: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self._blocks = tuple(blocks)
         self._labels = audience_labels
+        # language → key → label, for readers of other languages (audiences.toml).
+        self._translations = audience_translations or {}
         self._topic_labels = topic_labels or {}
         # Declared reader languages; a stored language no longer declared reads Swedish.
         self._languages = frozenset(languages) | {DEFAULT_LANGUAGE}
@@ -116,6 +119,7 @@ class VariantPlanner:
             audience_label=label,
             topic_label=topic_label,
             language=language,
+            reader_label=self._reader_label(audiences, language),
         )
         self.variants[key] = spec
         return spec
@@ -123,12 +127,21 @@ class VariantPlanner:
     def _label(self, audiences: Collection[str]) -> str:
         return ", ".join(self._labels.get(a, a) for a in sorted(audiences)) or "Alla"
 
+    def _reader_label(self, audiences: Collection[str], language: str) -> str:
+        if language == DEFAULT_LANGUAGE:
+            return self._label(audiences)
+        own = self._translations.get(language, {})
+        return ", ".join(own.get(a, self._labels.get(a, a)) for a in sorted(audiences))
+
     def _topic_label(self, topics: Collection[str]) -> str:
         return ", ".join(self._topic_labels.get(t, t) for t in sorted(topics))
 
     def _labelled(self, spec: VariantSpec, audiences: set[str], topics: set[str]) -> VariantSpec:
         return replace(
-            spec, audience_label=self._label(audiences), topic_label=self._topic_label(topics)
+            spec,
+            audience_label=self._label(audiences),
+            topic_label=self._topic_label(topics),
+            reader_label=self._reader_label(audiences, spec.language),
         )
 
 
@@ -145,6 +158,7 @@ def record_variants(session: Session, issue_id: int, specs: Iterable[VariantSpec
                     include_activities=spec.include_activities,
                     audience_label=spec.audience_label,
                     language=spec.language,
+                    reader_label=spec.reader_label,
                 )
             )
     session.flush()
@@ -173,6 +187,7 @@ def recorded_variants(session: Session, issue: Issue, keys: Collection[str]) -> 
                 include_activities=row.include_activities,
                 audience_label=row.audience_label,
                 language=row.language,
+                reader_label=row.reader_label,
             )
         )
     return specs

@@ -118,6 +118,9 @@ class VariantSpec:
     topic_label: str = ""
     # The reader language it is rendered in; its blocks are already in that language.
     language: str = "sv"
+    # The audiences in the reader's language, for the message's footer ("Innehållet är
+    # valt för: …"); empty when the reader chose none outside Swedish ("Alla").
+    reader_label: str = ""
 
 
 def block_view(block: Block) -> BlockView:

@@ -200,4 +200,6 @@ class IssueVariant(Base):
     audience_label: Mapped[str] = mapped_column(String(500), default="")
     # The reader language the variant is rendered in (translations, fixed text, direction).
     language: Mapped[str] = mapped_column(String(8), default="sv", server_default="sv")
+    # The audiences in that language, for the footer (VariantSpec.reader_label).
+    reader_label: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
