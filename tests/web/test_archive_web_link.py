@@ -39,7 +39,10 @@ def test_each_message_links_its_archive_page_which_answers(
         for mail in mails:
             html, text = _parts(mail)
             assert re.search(rf'<a href="{re.escape(url)}"[^>]*>{LINK_TEXT}</a>', html)
-            assert f"{LINK_TEXT}: {url}" in text.splitlines()  # a line of its own
+            # The masthead's lines, each its own, then the link on a line of its own.
+            head = text.splitlines()[:4]
+            assert head[0] == "TRYGG I ÖSTERÅKER" and head[1].startswith("Nyhetsbrev från ")
+            assert head[2].startswith("Nummer ") and head[3] == f"{LINK_TEXT}: {url}"
             # Near the top of the text part, before the title, as readers expect.
             assert text.index(LINK_TEXT) < text.index("Stöd efter brott")
 
