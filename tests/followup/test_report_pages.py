@@ -162,6 +162,20 @@ def test_report_pages_pass_axe(browser: Any, base: str) -> None:
                 "getComputedStyle(document.querySelector('#chart-delivery .color-0 rect')).fill"
             )
             assert fill == "rgb(31, 92, 153)"
+            # The public page: Swedish content marked as such in an English frame, and a
+            # wide table that scrolls in its region at 320 px instead of breaking words.
+            page.goto(f"{base}/uppfoljning/{YEAR}?lang=en")
+            assert page.evaluate("document.documentElement.lang") == "en"
+            assert page.evaluate("document.querySelector('main h1').closest('[lang]').lang") == "sv"
+            if width == 320:
+                region = page.locator(".table-scroll", has_text="Polisens avsnitt")
+                assert region.evaluate("r => r.scrollWidth > r.clientWidth")
+                # "Planerat" on one line: its text's line boxes, counted by a Range.
+                lines = region.locator("th", has_text="Planerat").evaluate(
+                    "th => { const r = document.createRange(); r.selectNodeContents(th);"
+                    " return r.getClientRects().length; }"
+                )
+                assert lines == 1
         finally:
             page.context.close()
         assert blocked == [], blocked
