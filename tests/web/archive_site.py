@@ -4,6 +4,7 @@ issue really sent through the Publisher to real subscribers into a Maildir outbo
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,12 +45,14 @@ def send_issue(
     intro: str = "Våren är här, och med den **trygghetsvandringarna**.",
     staff_only: bool = False,
     deliver: bool = True,
+    before_send: Callable[[Session, int, dict[str, int]], None] | None = None,
 ) -> dict[str, int]:
     """Create the issue with ``parts`` and send it; returns the block ids by title.
 
     ``staff_only``: the issue is marked sent as the sender leaves it, without a send
     (lint would refuse it: the non-staff readers' variants would be empty).
     ``deliver=False``: the send is started (snapshot, status "sending") and stops there.
+    ``before_send(session, issue_id, ids)`` runs in the transaction that makes the issue.
     """
     year, number = (int(x) for x in key.split("-"))
     ids: dict[str, int] = {}
@@ -84,6 +87,9 @@ def send_issue(
             stored.web_public = part.web_public
             add_block(session, issue, stored)
             ids[part.title] = block.id
+        if before_send is not None:
+            session.flush()
+            before_send(session, issue.id, ids)
         if staff_only:
             issue.status = IssueStatus.SENT
             issue.sent_at = SENT + timedelta(days=number)

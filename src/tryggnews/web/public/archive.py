@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
@@ -29,6 +29,7 @@ from tryggnews.archive.public import (
     public_blocks,
 )
 from tryggnews.content.organisations import SIGNING_ORGANISATIONS
+from tryggnews.i18n import NEWSLETTER, shipped_catalogues
 from tryggnews.web.context import EXTENSION, web_context
 from tryggnews.web.i18n import current_language
 
@@ -139,7 +140,14 @@ def archive_issue(key: str) -> Response | tuple[str, int]:
             standing, stored = find_public(session, key)
             if standing is not Standing.PUBLIC or stored is None:
                 abort(404)  # withdrawn between the two reads: gone at the next request too
-            page = public_issue(stored, context.vocabulary.audiences, site)
+            language = current_language()
+            page = public_issue(
+                stored,
+                context.vocabulary.audiences_in(language),
+                site,
+                language=language,
+                translate=newsletter_words(language),
+            )
             return render_template(
                 "public/archive_issue.html",
                 page=page,
@@ -150,6 +158,15 @@ def archive_issue(key: str) -> Response | tuple[str, int]:
 
         html = archive_state().pages.get(cache_key, render)
     return _public(Response(html, mimetype="text/html"), _etag(cache_key))
+
+
+def newsletter_words(language: str) -> Callable[[str], str]:
+    """The newsletter's own translation of its fixed words and the focus areas' names, so
+    the archive page says them as the message did."""
+    catalogues = shipped_catalogues()
+    if language == "sv" or not catalogues.has(language, NEWSLETTER):
+        return lambda text: text
+    return catalogues.gettext(language, NEWSLETTER)
 
 
 def _feed_entries(issues: list[ArchivedIssue]) -> list[FeedEntry]:
